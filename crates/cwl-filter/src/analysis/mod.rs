@@ -1,0 +1,1 @@
+//! Coverage analysis (placeholder until written).

@@ -1,0 +1,39 @@
+//! The `trailwarden` command line. `main` only parses arguments and dispatches: each subcommand lives
+//! in its own file under `cmd/`, owns its flags (a clap `Args` struct) and returns an exit code.
+//!
+//! Exit codes (the contract in DESIGN.md): 0 nothing failed, 1 a control failed / something was
+//! detected or skipped (per subcommand docs), 2 a usage or input error.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+
+#[derive(Parser)]
+#[command(name = "trailwarden", version, about = "Audit, remediate and detect the CIS AWS Foundations Monitoring controls", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Work with CloudWatch Logs filter patterns offline: test, explain, compare coverage.
+    Filter(cmd::filter::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Filter(args) => cmd::filter::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            // Fatal errors: one readable message with its causes, exit 2 (usage/input error).
+            eprintln!("trailwarden: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
