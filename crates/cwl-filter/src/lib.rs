@@ -6,6 +6,7 @@
 pub mod analysis;
 pub mod ast;
 pub mod event;
+pub mod semantics;
 
 pub use ast::{Pattern, PatternKind, Span};
 pub use event::{Event, FieldValue};

@@ -21,12 +21,24 @@ struct Cli {
 enum Command {
     /// Work with CloudWatch Logs filter patterns offline: test, explain, compare coverage.
     Filter(cmd::filter::Args),
+    /// List and show the benchmark controls trailwarden knows.
+    Controls(cmd::controls::Args),
+    /// Audit accounts (live, or from an evidence file) against the CIS Monitoring controls.
+    Audit(cmd::audit::Args),
+    /// Collect the audit evidence from AWS into a file, without evaluating it.
+    Collect(cmd::collect::Args),
+    /// Detect the monitored events in CloudTrail logs, with CloudWatch's semantics.
+    Detect(cmd::detect::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Filter(args) => cmd::filter::run(args),
+        Command::Controls(args) => cmd::controls::run(args),
+        Command::Audit(args) => cmd::audit::run(args),
+        Command::Collect(args) => cmd::collect::run(args),
+        Command::Detect(args) => cmd::detect::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,2 +1,7 @@
-//! One module per subcommand.
+//! One module per subcommand. Each exposes a clap `Args` struct and `run(Args) -> Result<ExitCode>`.
+pub mod audit;
+pub mod collect;
+pub mod controls;
+pub mod covers;
+pub mod detect;
 pub mod filter;
