@@ -1,0 +1,185 @@
+//! The detector: records in, alerts out.
+//!
+//! [`Detector::run`] pulls inputs from a [`Source`], decodes them, drops duplicate `eventID`s,
+//! matches every record against every rule, and hands each (record, rule) alert to a [`Sink`].
+//! Problems (malformed input) go to a callback and are counted; they never stop the run.
+//!
+//! This is the only place that knows the order of the stages (source → rules → alarm engine →
+//! notifier). The alarm stage is a pass-through today: grouping per actor/control within a window
+//! (`--mode event`) and CloudWatch-style alarm state (`--mode cloudwatch`) apply to notifications
+//! only, so they will sit between this loop and the notifying sinks, never in front of the jsonl
+//! stream.
+
+use std::io;
+
+use crate::alert::{Alert, ErrorInfo};
+use crate::dedup::{Dedup, DEFAULT_CAPACITY};
+use crate::record::Record;
+use crate::rules::{Rule, RuleId};
+use crate::sink::Sink;
+use crate::source::{Decoder, Item, Problem, Source, MAX_RECORD_BYTES};
+use crate::template::Context;
+
+/// Counters of a run, for the closing line and the exit code.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Inputs opened (files, stdin…).
+    pub inputs: u64,
+    /// Records decoded (duplicates included).
+    pub records: u64,
+    /// Records dropped because their `eventID` was already seen.
+    pub duplicates: u64,
+    /// Alerts emitted.
+    pub alerts: u64,
+    /// Inputs recognised and ignored (digest files, control messages).
+    pub ignored: u64,
+    /// Problems reported (malformed or unreadable input).
+    pub problems: u64,
+}
+
+/// Matches records against rules. See the module docs.
+pub struct Detector {
+    rules: Vec<Rule>,
+    dedup: Dedup,
+    record_limit: usize,
+    pub stats: Stats,
+}
+
+impl Detector {
+    pub fn new(rules: Vec<Rule>) -> Detector {
+        Detector {
+            rules,
+            dedup: Dedup::new(DEFAULT_CAPACITY),
+            record_limit: MAX_RECORD_BYTES,
+            stats: Stats::default(),
+        }
+    }
+
+    /// Bounds the size of one record (default [`MAX_RECORD_BYTES`]).
+    pub fn with_record_limit(mut self, limit: usize) -> Detector {
+        self.record_limit = limit;
+        self
+    }
+
+    /// Remembers at most `capacity` event ids for duplicate detection.
+    pub fn with_dedup_capacity(mut self, capacity: usize) -> Detector {
+        self.dedup = Dedup::new(capacity);
+        self
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The alerts of one record, without duplicate detection or counting.
+    pub fn alerts_for(&self, record: &Record) -> Vec<Alert> {
+        let matched: Vec<&Rule> = self
+            .rules
+            .iter()
+            .filter(|r| r.matches(&record.value))
+            .collect();
+        if matched.is_empty() {
+            return Vec::new();
+        }
+        let actor = crate::actor::resolve(&record.value);
+        let summary = crate::summary::describe(record, &actor);
+        let own = |s: Option<&str>| s.map(str::to_string);
+        let error =
+            (record.error_code().is_some() || record.error_message().is_some()).then(|| {
+                ErrorInfo {
+                    code: own(record.error_code()),
+                    message: own(record.error_message()),
+                }
+            });
+        matched
+            .into_iter()
+            .map(|rule| {
+                let line = match &rule.summary {
+                    Some(t) => t.render(&Context {
+                        record,
+                        actor: &actor,
+                        summary: &summary,
+                    }),
+                    None => summary.line.clone(),
+                };
+                let (control, custom) = match &rule.id {
+                    RuleId::Control(id) => (Some(id.clone()), None),
+                    RuleId::Custom(name) => (None, Some(name.clone())),
+                };
+                Alert {
+                    control,
+                    rule: custom,
+                    title: rule.title.clone(),
+                    severity: summary.severity.max(rule.severity),
+                    summary: line,
+                    event_id: own(record.event_id()),
+                    event_name: own(record.event_name()),
+                    event_source: own(record.event_source()),
+                    event_time: own(record.event_time()),
+                    account: own(record.account()),
+                    region: own(record.region()),
+                    actor: actor.display.clone(),
+                    actor_detail: actor.clone(),
+                    source_ip: own(record.source_ip()),
+                    user_agent: own(record.user_agent()),
+                    resources: summary.resources.clone(),
+                    error: error.clone(),
+                    location: record.location.clone(),
+                }
+            })
+            .collect()
+    }
+
+    /// Counts the record, drops it if its `eventID` was seen, and returns its alerts.
+    pub fn process(&mut self, record: &Record) -> Vec<Alert> {
+        self.stats.records += 1;
+        if let Some(id) = record.event_id() {
+            if !self.dedup.insert(id) {
+                self.stats.duplicates += 1;
+                return Vec::new();
+            }
+        }
+        let alerts = self.alerts_for(record);
+        self.stats.alerts += alerts.len() as u64;
+        alerts
+    }
+
+    /// Runs a whole source into a sink. Only a sink error (e.g. a closed pipe) stops the run.
+    pub fn run(
+        &mut self,
+        source: &mut dyn Source,
+        sink: &mut dyn Sink,
+        on_problem: &mut dyn FnMut(&Problem),
+    ) -> io::Result<()> {
+        while let Some(input) = source.next_input() {
+            let input = match input {
+                Ok(input) => input,
+                Err(problem) => {
+                    self.stats.problems += 1;
+                    on_problem(&problem);
+                    continue;
+                }
+            };
+            self.stats.inputs += 1;
+            let name = input.name.clone();
+            let mut clean = true;
+            for item in Decoder::new(input, self.record_limit) {
+                match item {
+                    Item::Record(record) => {
+                        for alert in self.process(&record) {
+                            sink.alert(&alert)?;
+                        }
+                    }
+                    Item::Skipped(_) => self.stats.ignored += 1,
+                    Item::Problem(problem) => {
+                        clean = false;
+                        self.stats.problems += 1;
+                        on_problem(&problem);
+                    }
+                }
+            }
+            source.finished(&name, clean);
+        }
+        sink.flush()
+    }
+}
