@@ -282,7 +282,9 @@ fn every_cis_pattern_decides_in_milliseconds() {
         let actual = rearranged(&required);
         let t = Instant::now();
         let c = check(&required, &actual);
-        worst = worst.max(t.elapsed());
+        let took = t.elapsed();
+        eprintln!("CIS {id}: {took:?}");
+        worst = worst.max(took);
         assert_eq!(c.verdict, Verdict::Covered, "{id}");
         assert_eq!(c.broader, None, "{id}");
         // Drop a piece: now it is not covered, with a verified counterexample.
