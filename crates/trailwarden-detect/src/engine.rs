@@ -14,11 +14,14 @@ use std::io;
 
 use crate::alert::{Alert, ErrorInfo};
 use crate::dedup::{Dedup, DEFAULT_CAPACITY};
-use crate::record::Record;
+use crate::record::{Location, Record};
 use crate::rules::{Rule, RuleId};
 use crate::sink::Sink;
 use crate::source::{Decoder, Item, Problem, Source, MAX_RECORD_BYTES};
 use crate::template::Context;
+
+/// Problems reported one by one per input; the rest are summed up in one closing message.
+pub const PROBLEMS_SHOWN_PER_INPUT: u64 = 5;
 
 /// Counters of a run, for the closing line and the exit code.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -145,6 +148,8 @@ impl Detector {
     }
 
     /// Runs a whole source into a sink. Only a sink error (e.g. a closed pipe) stops the run.
+    /// `on_problem` sees the first [`PROBLEMS_SHOWN_PER_INPUT`] problems of each input, then one
+    /// message with the number not shown; `stats.problems` counts them all.
     pub fn run(
         &mut self,
         source: &mut dyn Source,
@@ -163,6 +168,7 @@ impl Detector {
             self.stats.inputs += 1;
             let name = input.name.clone();
             let mut clean = true;
+            let mut input_problems = 0u64;
             for item in Decoder::new(input, self.record_limit) {
                 match item {
                     Item::Record(record) => {
@@ -174,9 +180,20 @@ impl Detector {
                     Item::Problem(problem) => {
                         clean = false;
                         self.stats.problems += 1;
-                        on_problem(&problem);
+                        input_problems += 1;
+                        if input_problems <= PROBLEMS_SHOWN_PER_INPUT {
+                            on_problem(&problem);
+                        }
                     }
                 }
+            }
+            if input_problems > PROBLEMS_SHOWN_PER_INPUT {
+                // A file that is not CloudTrail at all would otherwise print one line per line.
+                let hidden = input_problems - PROBLEMS_SHOWN_PER_INPUT;
+                on_problem(&Problem::new(
+                    Location::new(name.clone(), None, None),
+                    format!("{hidden} more problem(s) in this input not shown"),
+                ));
             }
             source.finished(&name, clean);
         }

@@ -11,7 +11,11 @@ fn detector() -> Detector {
     let rules = v3
         .controls()
         .iter()
-        .filter_map(|c| c.pattern.as_ref().map(|p| Rule::control(&c.id, &c.title, p).expect("control pattern parses")))
+        .filter_map(|c| {
+            c.pattern
+                .as_ref()
+                .map(|p| Rule::control(&c.id, &c.title, p).expect("control pattern parses"))
+        })
         .collect();
     Detector::new(rules)
 }
@@ -56,7 +60,10 @@ fn every_event_name_of_every_control_matches() {
     let mut checked = 0;
     for control in v3.controls().iter().filter(|c| c.pattern.is_some()) {
         for name in &control.event_names {
-            let source = control.event_source.clone().unwrap_or_else(|| "ec2.amazonaws.com".into());
+            let source = control
+                .event_source
+                .clone()
+                .unwrap_or_else(|| "ec2.amazonaws.com".into());
             let mut v = base(name, &source);
             if name == "ConsoleLogin" {
                 // A failed console sign-in as CloudTrail writes it: both 4.2 and 4.6 apply.
@@ -67,10 +74,18 @@ fn every_event_name_of_every_control_matches() {
                 v["errorMessage"] = json!("Failed authentication");
             }
             let got = alerts(&d, v);
-            let hit = got.iter().find(|a| a.control.as_deref() == Some(control.id.as_str()));
-            let hit = hit.unwrap_or_else(|| panic!("control {} did not match its event {name}", control.id));
+            let hit = got
+                .iter()
+                .find(|a| a.control.as_deref() == Some(control.id.as_str()));
+            let hit = hit
+                .unwrap_or_else(|| panic!("control {} did not match its event {name}", control.id));
             // Every CIS event has a family: the summary is never the generic fallback.
-            assert!(!hit.summary.contains(" called "), "{} {name}: generic summary {:?}", control.id, hit.summary);
+            assert!(
+                !hit.summary.contains(" called "),
+                "{} {name}: generic summary {:?}",
+                control.id,
+                hit.summary
+            );
             assert!(hit.summary.starts_with("alice "), "{}", hit.summary);
             checked += 1;
         }
@@ -85,13 +100,31 @@ fn near_misses_do_not_match() {
         let got = controls(&d, v);
         assert!(got.is_empty(), "{what}: unexpected match {got:?}");
     };
-    none(base("CreateRouteTables", "ec2.amazonaws.com"), "look-alike name");
+    none(
+        base("CreateRouteTables", "ec2.amazonaws.com"),
+        "look-alike name",
+    );
     none(base("createvpc", "ec2.amazonaws.com"), "wrong case");
-    none(base("CreateVpcEndpoint", "ec2.amazonaws.com"), "prefix of a listed name");
-    none(base("DisableKey", "ec2.amazonaws.com"), "4.7 needs kms.amazonaws.com");
-    none(base("PutBucketPolicy", "s3-outposts.amazonaws.com"), "4.8 needs s3.amazonaws.com");
-    none(base("StopConfigurationRecorder", "configservice.amazonaws.com"), "4.9 needs config.amazonaws.com");
-    none(base("LeaveOrganization", "organization.amazonaws.com"), "4.15 needs organizations.amazonaws.com");
+    none(
+        base("CreateVpcEndpoint", "ec2.amazonaws.com"),
+        "prefix of a listed name",
+    );
+    none(
+        base("DisableKey", "ec2.amazonaws.com"),
+        "4.7 needs kms.amazonaws.com",
+    );
+    none(
+        base("PutBucketPolicy", "s3-outposts.amazonaws.com"),
+        "4.8 needs s3.amazonaws.com",
+    );
+    none(
+        base("StopConfigurationRecorder", "configservice.amazonaws.com"),
+        "4.9 needs config.amazonaws.com",
+    );
+    none(
+        base("LeaveOrganization", "organization.amazonaws.com"),
+        "4.15 needs organizations.amazonaws.com",
+    );
 
     // 4.1: AccessDenied from log delivery, and on HeadBucket, are excluded.
     let mut v = base("GetBucketAcl", "s3.amazonaws.com");
@@ -133,7 +166,10 @@ fn positive_conditions_of_the_condition_controls() {
     v["userIdentity"] = json!({"type": "Root", "principalId": "111122223333", "arn": "arn:aws:iam::111122223333:root", "accountId": "111122223333"});
     let got = alerts(&d, v);
     assert_eq!(got.len(), 1);
-    assert_eq!((got[0].control.as_deref(), got[0].actor.as_str()), (Some("4.3"), "root"));
+    assert_eq!(
+        (got[0].control.as_deref(), got[0].actor.as_str()),
+        (Some("4.3"), "root")
+    );
 
     // MFAUsed "YES" (upper case, seen in an AWS docs example) is not "Yes": CloudWatch compares
     // case-sensitively, so 4.2 fires, and so do we.
@@ -152,7 +188,11 @@ fn controls_examples_agree() {
         for ex in &control.examples {
             let v: Value = serde_json::from_str(&ex.event).unwrap();
             let hit = controls(&d, v).contains(&control.id);
-            assert_eq!(hit, ex.matches, "{} example {:?}", control.id, ex.description);
+            assert_eq!(
+                hit, ex.matches,
+                "{} example {:?}",
+                control.id, ex.description
+            );
         }
     }
 }

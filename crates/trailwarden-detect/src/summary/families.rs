@@ -878,13 +878,25 @@ fn organizations(r: &Record, name: &str) -> Described {
             ),
             Medium,
         ),
-        "CreateOrganizationalUnit" => (format!("created organizational unit {}", or_q(&p(r, &["name"]))), Medium),
-        "DeleteOrganizationalUnit" => {
-            (format!("deleted organizational unit {}", or_q(&p(r, &["organizationalUnitId"]))), Medium)
-        }
-        "UpdateOrganizationalUnit" => {
-            (format!("renamed organizational unit {} to {}", or_q(&p(r, &["organizationalUnitId"])), or_q(&p(r, &["name"]))), Medium)
-        }
+        "CreateOrganizationalUnit" => (
+            format!("created organizational unit {}", or_q(&p(r, &["name"]))),
+            Medium,
+        ),
+        "DeleteOrganizationalUnit" => (
+            format!(
+                "deleted organizational unit {}",
+                or_q(&p(r, &["organizationalUnitId"]))
+            ),
+            Medium,
+        ),
+        "UpdateOrganizationalUnit" => (
+            format!(
+                "renamed organizational unit {} to {}",
+                or_q(&p(r, &["organizationalUnitId"])),
+                or_q(&p(r, &["name"]))
+            ),
+            Medium,
+        ),
         other => (format!("called organizations:{other}"), Medium),
     };
     Described::new(phrase, severity)
