@@ -11,7 +11,8 @@ use std::path::Path;
 use trailwarden_controls::Catalog;
 
 fn stratus_records() -> Vec<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/cloudtrail-samples/stratus-red-team");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/cloudtrail-samples/stratus-red-team");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.expect("dir entry").path())
@@ -20,7 +21,8 @@ fn stratus_records() -> Vec<String> {
     files.sort();
     let mut out = Vec::new();
     for f in files {
-        let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&f).expect("readable")).expect("JSON");
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&f).expect("readable")).expect("JSON");
         for r in doc["Records"].as_array().expect("Records array") {
             // One record per log event, compact, as CloudTrail delivers it to CloudWatch Logs.
             out.push(serde_json::to_string(r).expect("serialises"));
@@ -33,11 +35,21 @@ fn stratus_records() -> Vec<String> {
 fn v3_patterns_over_the_stratus_red_team_records() {
     let records = stratus_records();
     assert_eq!(records.len(), 310);
-    let v3 = Catalog::builtin().expect("catalog").resolve(None).expect("default benchmark");
+    let v3 = Catalog::builtin()
+        .expect("catalog")
+        .resolve(None)
+        .expect("default benchmark");
     let counts: Vec<(String, usize)> = v3
         .controls()
         .iter()
-        .filter_map(|c| c.compiled().map(|p| (c.id.clone(), records.iter().filter(|r| p.matches_message(r)).count())))
+        .filter_map(|c| {
+            c.compiled().map(|p| {
+                (
+                    c.id.clone(),
+                    records.iter().filter(|r| p.matches_message(r)).count(),
+                )
+            })
+        })
         .collect();
     let expected: Vec<(String, usize)> = [
         ("4.1", 51),
