@@ -247,8 +247,10 @@ fn items(v: Option<&Value>) -> &[Value] {
     }
 }
 
+/// A `/0` prefix is every address, whatever the address bits say (`208.236.235.254/0` is as open as
+/// `0.0.0.0/0`; anonymised samples and careless hands write such ranges).
 fn is_open_cidr(c: &str) -> bool {
-    c == "0.0.0.0/0" || c == "::/0"
+    c.trim().ends_with("/0")
 }
 
 /// `tcp/22`, `tcp/1000-2000`, `all traffic`, `icmp`.

@@ -63,6 +63,13 @@ fn sg_ingress_variants() {
         "alice opened tcp/443 to 10.0.0.0/8 on sg-1 (us-east-1)"
     );
     assert_eq!(s.severity, Medium);
+    // Any /0 is the whole internet, whatever the address bits.
+    let s = run(rec(
+        "AuthorizeSecurityGroupIngress",
+        "ec2.amazonaws.com",
+        json!({"groupId": "sg-1", "cidrIp": "208.236.235.254/0", "ipProtocol": "tcp", "fromPort": 22, "toPort": 22}),
+    ));
+    assert_eq!(s.severity, Critical);
     // IPv6 world on a web port: high, not critical.
     let s = run(rec(
         "AuthorizeSecurityGroupIngress",
