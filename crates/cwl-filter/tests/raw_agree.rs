@@ -137,6 +137,12 @@ proptest! {
     fn pattern_set_agrees_with_each_pattern(msg in message(), ps in prop::collection::vec(pattern(), 1..6)) {
         let set = PatternSet::new(ps.clone());
         prop_assert_eq!(set.matches(&msg), reference_set(&ps, &msg), "on {:?}", msg);
+        if let Some(v) = cwl_filter::eval::parse_json_message(&msg) {
+            let mut out = Vec::new();
+            set.matches_value(&v, &mut out);
+            let expected: Vec<usize> = (0..ps.len()).filter(|&i| ps[i].matches_json(&v)).collect();
+            prop_assert_eq!(out, expected, "matches_value on {:?}", msg);
+        }
     }
 }
 
@@ -199,6 +205,9 @@ fn cis_patterns_agree_on_real_records() {
             .expect("serialise");
         assert_eq!(set.matches(rec), reference, "set on {rec}");
         assert_eq!(set.matches(&pretty), reference, "set on pretty {rec}");
+        let mut by_value = Vec::new();
+        set.matches_value(&serde_json::from_str(rec).expect("json"), &mut by_value);
+        assert_eq!(by_value, reference, "matches_value on {rec}");
         for i in reference {
             per_pattern[i] += 1;
         }
