@@ -92,6 +92,8 @@ pub(crate) fn compute(uni: &Universe, s: usize) -> SelRegions {
 
     // Languages of the text/regex operands, and the natural candidate strings.
     let mut lang_src: Vec<String> = Vec::new();
+    // For each language: its text when it is an exact literal (no stars), else `None`.
+    let mut lang_exact: Vec<Option<String>> = Vec::new();
     let mut texts: Vec<&str> = Vec::new();
     let mut natural: Vec<String> = Vec::new();
     let mut numbers: Vec<f64> = Vec::new();
@@ -100,8 +102,12 @@ pub(crate) fn compute(uni: &Universe, s: usize) -> SelRegions {
     for e in &atoms {
         let mut lang = None;
         if let Expr::Compare { value, op, .. } = e {
+            let mut exact = None;
             let src = match value {
                 Operand::Text(t) => {
+                    if !t.prefix_star && !t.suffix_star {
+                        exact = Some(t.text.clone());
+                    }
                     texts.push(&t.text);
                     natural.push(t.text.clone());
                     if t.text.parse::<f64>().is_ok() {
@@ -133,6 +139,7 @@ pub(crate) fn compute(uni: &Universe, s: usize) -> SelRegions {
                     Some(i) => i,
                     None => {
                         lang_src.push(src);
+                        lang_exact.push(exact);
                         lang_src.len() - 1
                     }
                 });
@@ -173,8 +180,17 @@ pub(crate) fn compute(uni: &Universe, s: usize) -> SelRegions {
 
     // Strings, exactly (or as candidates when the automaton cannot be built).
     let mut string_checks: Vec<(String, Vec<bool>)> = Vec::new();
-    let langs: Result<Vec<Lang>, String> = lang_src.iter().map(|s| Lang::new(s)).collect();
-    match langs.and_then(|langs| strings::regions(&langs, &texts, &natural)) {
+    let exact_lits: Option<Vec<&str>> = lang_exact.iter().map(|l| l.as_deref()).collect();
+    let found = match exact_lits {
+        // Only exact literals (the common CIS case): each literal alone, or none of them.
+        Some(lits) => Ok(strings::literal_regions(&lits, &natural)),
+        None => lang_src
+            .iter()
+            .map(|s| Lang::new(s))
+            .collect::<Result<Vec<Lang>, String>>()
+            .and_then(|langs| strings::regions(&langs, &texts, &natural)),
+    };
+    match found {
         Ok(found) => {
             for r in found {
                 for w in std::iter::once(&r.witness).chain(&r.samples) {

@@ -167,6 +167,30 @@ pub(crate) fn regions(
     Ok(found)
 }
 
+/// The regions of distinct exact literals, without automata: each literal is a member of its own
+/// language only, and a string equal to none of them (the first such `natural` one, or the
+/// literals joined with an `X`) is a member of none.
+pub(crate) fn literal_regions(lits: &[&str], natural: &[String]) -> Vec<StringRegion> {
+    let mut out: Vec<StringRegion> = (0..lits.len())
+        .map(|i| StringRegion {
+            member: (0..lits.len()).map(|j| lits[j] == lits[i]).collect(),
+            witness: lits[i].to_string(),
+            samples: Vec::new(),
+        })
+        .collect();
+    let outside = natural
+        .iter()
+        .find(|n| !lits.contains(&n.as_str()))
+        .cloned()
+        .unwrap_or_else(|| format!("X{}", lits.concat()));
+    out.push(StringRegion {
+        member: vec![false; lits.len()],
+        witness: outside,
+        samples: Vec::new(),
+    });
+    out
+}
+
 /// The BFS alphabet: one representative per common ASCII byte class (letters preferred, so that
 /// witnesses read naturally), then the non-ASCII characters of the operands and [`FOREIGN`].
 fn alphabet(langs: &[Lang], operand_texts: &[&str]) -> Vec<String> {
