@@ -9,6 +9,28 @@
 //! plus the two `CustomerGateway` names covers CIS 4.12, and `(A || B) && C && D` does *not* cover
 //! `A || B && C && D`.
 //!
+//! ```
+//! use cwl_filter::analysis::{covers, Verdict};
+//! use cwl_filter::Pattern;
+//!
+//! let required = Pattern::parse("{ ($.eventName = CreateTrail) || ($.eventName = DeleteTrail) }")?;
+//! let actual = [
+//!     Pattern::parse("{ $.eventName = CreateTrail }")?,
+//!     Pattern::parse("{ $.eventName = *Trail && $.eventSource = cloudtrail.amazonaws.com }")?,
+//! ];
+//! // DeleteTrail from another event source escapes both filters.
+//! let c = covers(&required, &actual);
+//! let Verdict::NotCovered { counterexample } = &c.verdict else { panic!("{c}") };
+//! assert_eq!(counterexample["eventName"], "DeleteTrail");
+//! assert_ne!(counterexample.get("eventSource"), Some(&"cloudtrail.amazonaws.com".into()));
+//! // Without the event-source condition the suffix wildcard covers it, and more.
+//! let actual = [Pattern::parse("{ $.eventName = *Trail }")?];
+//! let c = covers(&required, &actual);
+//! assert_eq!(c.verdict, Verdict::Covered);
+//! assert!(c.broader.is_some()); // e.g. {"eventName": "UpdateTrail"}
+//! # Ok::<(), cwl_filter::Error>(())
+//! ```
+//!
 //! # Soundness
 //! `Covered` is only returned when it is proved: every selector's regions are exact (see below) and
 //! an exhaustive search found no event that `required` matches and no actual matches. Every
