@@ -202,12 +202,40 @@ fn group_chain(
                 .push((f, t));
         }
     }
-    let outcomes = metrics
-        .iter()
-        .map(|((ns, metric), members)| {
-            metric_chain(ev, owner, group_ref, control, ns, metric, members, res)
-        })
-        .collect();
+    // The metric named like the control's suggested metric (or fed by a filter of that name) is tried first
+    // and is the one reported when nothing covers; a PASS ends the search.
+    let affinity = |metric: &str, members: &[(&MetricFilter, &MetricTransformation)]| {
+        control
+            .metric_name
+            .as_deref()
+            .is_some_and(|m| metric == m || members.iter().any(|(f, _)| f.name == m))
+    };
+    let mut ordered: Vec<_> = metrics.iter().collect();
+    ordered.sort_by_key(|((_, metric), members)| !affinity(metric, members));
+    let mut outcomes = Vec::new();
+    let mut related = false;
+    for ((ns, metric), members) in ordered {
+        let o = metric_chain(ev, owner, group_ref, control, ns, metric, members, res);
+        let close = affinity(metric, members) || o.depth > 2;
+        related |= close;
+        let passed = o.status == crate::Status::Pass;
+        if close || passed {
+            outcomes.push(o);
+        }
+        if passed {
+            break;
+        }
+    }
+    if !related {
+        return Outcome::fail(
+            2,
+            Link::MetricFilter,
+            format!(
+                "none of the {} metric(s) fed by filters on log group {group_name} covers the control's pattern",
+                metrics.len()
+            ),
+        );
+    }
     best(outcomes).unwrap_or_else(|| {
         Outcome::fail(
             2,
@@ -252,12 +280,9 @@ fn metric_chain(
         .pattern
         .as_deref()
         .is_some_and(|p| texts.contains(&p));
-    let sh_exact = control
-        .security_hub
-        .as_ref()
-        .map(|sh| texts.contains(&sh.pattern.as_str()));
+    let sh_exact = security_hub_pattern(control).map(|sh| texts.contains(&sh));
 
-    let mut outcome = match coverage(control, &patterns) {
+    let mut outcome = match coverage(control, &patterns, &texts) {
         Err((counterexample, why)) => {
             let mut o = Outcome::fail(
                 2,
@@ -269,6 +294,12 @@ fn metric_chain(
         }
         Ok((broader, variant)) => {
             let mut o = alarm_chain(ev, owner, group_ref, ns, metric, members, &res);
+            if let Some(b) = &broader {
+                o.details.notes.push(format!(
+                    "the filters are broader than the control's pattern (they also match {}): fine for CIS, noisier alerts",
+                    short_event(b)
+                ));
+            }
             o.details.broader_example = broader;
             if let Some(v) = variant {
                 o.details.notes.push(format!(
@@ -289,7 +320,11 @@ fn metric_chain(
 type CoverageOk = (Option<serde_json::Value>, Option<String>);
 type CoverageErr = (Option<serde_json::Value>, String);
 
-fn coverage(control: &Control, patterns: &[Pattern]) -> Result<CoverageOk, CoverageErr> {
+fn coverage(
+    control: &Control,
+    patterns: &[Pattern],
+    texts: &[&str],
+) -> Result<CoverageOk, CoverageErr> {
     let Some(required) = control.compiled() else {
         return Err((
             None,
@@ -299,28 +334,93 @@ fn coverage(control: &Control, patterns: &[Pattern]) -> Result<CoverageOk, Cover
     if patterns.is_empty() {
         return Err((None, "no parsable pattern".to_string()));
     }
-    let canonical = covers(required, patterns);
-    let (counterexample, why) = match canonical.verdict {
-        Verdict::Covered => return Ok((canonical.broader, None)),
+    let canonical = covers_variant(
+        control,
+        trailwarden_controls::CANONICAL,
+        control.pattern.as_deref(),
+        required,
+        patterns,
+        texts,
+    );
+    let failure = match canonical {
+        Ok(broader) => return Ok((broader, None)),
+        Err(e) => e,
+    };
+    for alt in &control.alternatives {
+        if let Ok(broader) = covers_variant(
+            control,
+            &alt.name,
+            Some(&alt.pattern),
+            alt.compiled(),
+            patterns,
+            texts,
+        ) {
+            return Ok((broader, Some(alt.name.clone())));
+        }
+    }
+    Err(failure)
+}
+
+/// Whether `patterns` cover one variant of the control's pattern.
+fn covers_variant(
+    control: &Control,
+    variant: &str,
+    text: Option<&str>,
+    required: &Pattern,
+    patterns: &[Pattern],
+    texts: &[&str],
+) -> Result<Option<serde_json::Value>, CoverageErr> {
+    // The same text, or the same pattern once parsed and printed canonically, covers trivially.
+    let printed = required.to_string();
+    if text.is_some_and(|t| texts.contains(&t)) || patterns.iter().any(|p| p.to_string() == printed)
+    {
+        return Ok(None);
+    }
+    // The control's own example events that this variant matches: one the filters miss is a real,
+    // readable counterexample, found without the (costlier) analysis.
+    for ex in control.examples.iter().filter(|e| e.expected(variant)) {
+        if !patterns.iter().any(|p| p.matches_json(ex.event_json())) {
+            let ev = ex.event_json().clone();
+            let why = format!(
+                "the pattern misses events the control requires, e.g. {} ({})",
+                event_label(&ev),
+                ex.description
+            );
+            return Err((Some(ev), why));
+        }
+    }
+    let c = covers(required, patterns);
+    match c.verdict {
+        Verdict::Covered => Ok(c.broader),
         Verdict::NotCovered { counterexample } => {
             let why = format!(
                 "the pattern misses events the control requires, e.g. {}",
-                short_event(&counterexample)
+                event_label(&counterexample)
             );
-            (Some(counterexample), why)
+            Err((Some(counterexample), why))
         }
-        Verdict::Unknown { reason } => (
+        Verdict::Unknown { reason } => Err((
             None,
             format!("trailwarden could not prove that the pattern covers the control's pattern ({reason})"),
-        ),
-    };
-    for alt in &control.alternatives {
-        let c = covers(alt.compiled(), patterns);
-        if c.verdict.is_covered() {
-            return Ok((c.broader, Some(alt.name.clone())));
-        }
+        )),
     }
-    Err((counterexample, why))
+}
+
+/// `eventName` from `eventSource` (with errorCode/awsRegion when present), for reasons.
+fn event_label(v: &serde_json::Value) -> String {
+    let get = |k: &str| v.get(k).and_then(|x| x.as_str());
+    let mut s = match (get("eventName"), get("eventSource")) {
+        (Some(n), Some(src)) => format!("{n} from {src}"),
+        (Some(n), None) => n.to_string(),
+        _ => return short_event(v),
+    };
+    if let Some(e) = get("errorCode") {
+        s.push_str(&format!(" with errorCode {e}"));
+    }
+    if let Some(r) = get("awsRegion") {
+        s.push_str(&format!(" in {r}"));
+    }
+    s
 }
 
 /// A one-line rendering of an event for a reason (the full event is in the details).
@@ -479,4 +579,21 @@ fn topic_verdict(ev: &Evidence, owner: &AccountEvidence, topic_arn: &str) -> Out
             ),
         )
     }
+}
+
+/// Security Hub's exact string for this control: the benchmark's own, or, for versions whose Security Hub
+/// standard has no CloudWatch controls (v3.0.0), the string of the same control (same slug) in an older
+/// built-in benchmark — Security Hub's CIS v1.2/v1.4 standards still compare the text literally.
+fn security_hub_pattern(control: &Control) -> Option<&str> {
+    if let Some(sh) = &control.security_hub {
+        return Some(&sh.pattern);
+    }
+    let catalog = trailwarden_controls::Catalog::builtin().ok()?;
+    catalog
+        .benchmarks()
+        .iter()
+        .rev()
+        .filter_map(|b| b.control(&control.slug))
+        .find_map(|c| c.security_hub.as_ref())
+        .map(|sh| sh.pattern.as_str())
 }

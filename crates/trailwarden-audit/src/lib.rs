@@ -159,7 +159,10 @@ fn evaluate_control(
     }
 }
 
-fn finding(control: &Control, account: &AccountEvidence, region: &str, o: Outcome) -> Finding {
+fn finding(control: &Control, account: &AccountEvidence, region: &str, mut o: Outcome) -> Finding {
+    if o.status == Status::Pass && control.kind == Kind::MetricFilter {
+        o.reason = pass_reason(&o.resources, &o.reason);
+    }
     let remediation = o.link.map(|link| remediation(control, link, o.status, &o));
     Finding {
         control: control.id.clone(),
@@ -217,4 +220,35 @@ fn remediation(control: &Control, link: Link, status: Status, o: &Outcome) -> St
             .to_string(),
     };
     format!("{fix} Or: trailwarden remediate --controls {}", control.id)
+}
+
+/// "trail → group → filter → alarm → topic" for a passing chain, so the reader sees what was judged.
+fn pass_reason(r: &Resources, topic_reason: &str) -> String {
+    let name = |arn: &str| arn.rsplit([':', '/']).next().unwrap_or(arn).to_string();
+    let mut parts = Vec::new();
+    if let Some(t) = &r.trail {
+        parts.push(format!("trail {}", name(t)));
+    }
+    if let Some(g) = r
+        .log_group
+        .as_deref()
+        .and_then(trailwarden_evidence::arn::LogGroupRef::parse)
+    {
+        parts.push(format!("log group {}", g.name));
+    }
+    if !r.filters.is_empty() {
+        let metric = r.metric.as_deref().unwrap_or("?");
+        parts.push(format!("filter {} ({metric})", r.filters.join(" + ")));
+    }
+    if let Some(a) = r.alarms.first() {
+        parts.push(format!("alarm {}", name(a)));
+    }
+    let subs = topic_reason
+        .split_once("which has ")
+        .map(|(_, rest)| rest.to_string())
+        .unwrap_or_default();
+    if let Some(t) = r.topics.first() {
+        parts.push(format!("topic {} ({subs})", name(t)));
+    }
+    format!("monitored: {}", parts.join(" → "))
 }
