@@ -110,7 +110,13 @@ write(f"{OUT}/envelopes/cwl-control.json.gz", gz({"messageType": "CONTROL_MESSAG
                                                       {"id": "", "timestamp": 1722513600000, "message": "CWL CONTROL MESSAGE: Checking health of destination Kinesis stream."}]}))
 
 # Malformed input, one problem each.
-good = gz({"Records": [copy.deepcopy(r) for r in changes * 20]})
+def copy_with_id(r, i):
+    c = copy.deepcopy(r)
+    c["eventID"] = f"{r['eventID']}-copy{i}"  # distinct ids: duplicates would be deduplicated
+    return c
+
+
+good = gz({"Records": [copy_with_id(r, i) for i in range(20) for r in changes]})
 write(f"{OUT}/malformed/truncated.json.gz", good[: len(good) * 2 // 3])
 write(f"{OUT}/malformed/invalid.json", '{"Records": [' + json.dumps(igw_detach) + ', {"eventName": "CreateVpc", oops}]}\n')
 write(f"{OUT}/malformed/not-cloudtrail.json", json.dumps({"users": [{"name": "alice"}], "count": 1}) + "\n")

@@ -584,11 +584,10 @@ fn show(b: u8) -> String {
 mod tests {
     use super::*;
 
-    fn split(
-        input: &str,
-        layout: Layout,
-        limit: usize,
-    ) -> Vec<Result<(String, u64, Option<u64>), String>> {
+    /// (text, line, record index) of a piece, or the error's message.
+    type Out = Result<(String, u64, Option<u64>), String>;
+
+    fn split(input: &str, layout: Layout, limit: usize) -> Vec<Out> {
         let mut s = Splitter::new(input.as_bytes(), layout, limit);
         let mut out = Vec::new();
         while let Some(p) = s.next_piece() {
