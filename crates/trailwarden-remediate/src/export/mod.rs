@@ -1,6 +1,10 @@
 //! Renderings of a [`Plan`]: a readable list, JSON, and code that performs it elsewhere (Terraform,
 //! CloudFormation, a bash script of `aws` commands).
 
+pub mod cli;
+pub mod cloudformation;
+mod common;
+pub mod terraform;
 mod text;
 
 use crate::Plan;
@@ -12,6 +16,12 @@ pub enum Format {
     Plan,
     /// `{"actions": [...]}` (plus `blocked` and `notes` when not empty).
     Json,
+    /// Terraform (`hashicorp/aws` resources; variables for the topic and the subscribers).
+    Terraform,
+    /// CloudFormation YAML, one template per account and region.
+    CloudFormation,
+    /// A bash script of `aws` commands.
+    Cli,
 }
 
 impl Format {
@@ -20,6 +30,9 @@ impl Format {
         Ok(match text {
             "plan" => Format::Plan,
             "json" => Format::Json,
+            "terraform" => Format::Terraform,
+            "cloudformation" => Format::CloudFormation,
+            "cli" => Format::Cli,
             other => return Err(ExportError::UnknownFormat(other.to_string())),
         })
     }
@@ -43,6 +56,9 @@ pub enum ExportError {
 pub fn render(plan: &Plan, format: Format) -> Result<String, ExportError> {
     match format {
         Format::Plan => Ok(text::render(plan)),
+        Format::Terraform => Ok(terraform::render(plan)),
+        Format::CloudFormation => Ok(cloudformation::render(plan)),
+        Format::Cli => Ok(cli::render(plan)),
         Format::Json => serde_json::to_string_pretty(plan)
             .map(|mut s| {
                 s.push('\n');

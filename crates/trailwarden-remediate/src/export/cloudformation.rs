@@ -1,0 +1,208 @@
+//! `--format cloudformation`: one YAML template per (account, region), because a stack lives in one of each.
+//! Several places give a YAML stream (documents separated by `---`), each headed by a comment naming where
+//! to deploy it.
+//!
+//! The template is built as a JSON value and written as block-style YAML with JSON-quoted scalars, which
+//! every YAML 1.2 reader (and CloudFormation) reads back exactly, whatever the pattern contains.
+
+use std::fmt::Write;
+
+use serde_json::{json, Map, Value};
+
+use super::common::{
+    created_topics, pascal, places, replace_arn, reused_topic, snake, Place, HEADER,
+};
+use crate::{Action, Plan};
+
+/// Renders the plan as CloudFormation YAML.
+pub fn render(plan: &Plan) -> String {
+    let mut out = String::new();
+    if plan.actions.is_empty() {
+        let _ = writeln!(out, "# {HEADER}\n# Nothing to create.");
+        return out;
+    }
+    for (i, place) in places(plan).iter().enumerate() {
+        if i > 0 {
+            out.push_str("---\n");
+        }
+        let _ = writeln!(out, "# {HEADER}");
+        let _ = writeln!(
+            out,
+            "# Deploy in account {}, region {}.",
+            place.account, place.region
+        );
+        yaml(&template(plan, place), 0, &mut out);
+    }
+    out
+}
+
+fn template(plan: &Plan, place: &Place<'_>) -> Value {
+    let created = created_topics(plan);
+    let reused = reused_topic(plan);
+    let mut params = Map::new();
+    let mut resources = Map::new();
+    let topic_ref = |arn: &str| -> Value {
+        if created.contains_key(arn) {
+            json!({"Ref": "AlarmTopic"})
+        } else if Some(arn) == reused {
+            json!({"Ref": "TopicArn"})
+        } else {
+            Value::String(arn.to_string())
+        }
+    };
+    if let Some(arn) = reused {
+        params.insert(
+            "TopicArn".into(),
+            json!({"Type": "String", "Default": arn, "Description": "The existing SNS topic the alarms notify"}),
+        );
+    }
+    let mut subscription = 0;
+    for action in &place.actions {
+        match action {
+            Action::CreateTopic(t) => {
+                params.insert(
+                    "TopicName".into(),
+                    json!({"Type": "String", "Default": t.name, "Description": "Name of the SNS topic the alarms notify"}),
+                );
+                resources.insert(
+                    "AlarmTopic".into(),
+                    json!({"Type": "AWS::SNS::Topic", "Properties": {
+                        "TopicName": {"Ref": "TopicName"}, "Tags": tags(&t.tags)}}),
+                );
+            }
+            Action::SetTopicPolicy(p) => {
+                let doc: Value = serde_json::from_str(&p.policy).unwrap_or(Value::Null);
+                let doc = replace_arn(&doc, &p.topic_arn, &topic_ref(&p.topic_arn));
+                resources.insert(
+                    "AlarmTopicPolicy".into(),
+                    json!({"Type": "AWS::SNS::TopicPolicy", "Properties": {
+                        "Topics": [topic_ref(&p.topic_arn)], "PolicyDocument": doc}}),
+                );
+            }
+            Action::Subscribe(s) => {
+                subscription += 1;
+                let param = format!("Subscriber{subscription}Endpoint");
+                params.insert(
+                    param.clone(),
+                    json!({"Type": "String", "Default": s.endpoint,
+                           "Description": format!("Endpoint of subscription {subscription} ({})", s.protocol)}),
+                );
+                resources.insert(
+                    format!("Subscription{subscription}"),
+                    json!({"Type": "AWS::SNS::Subscription", "Properties": {
+                        "TopicArn": topic_ref(&s.topic_arn), "Protocol": s.protocol, "Endpoint": {"Ref": param}}}),
+                );
+            }
+            Action::PutMetricFilter(f) => {
+                resources.insert(
+                    format!("{}Filter", pascal(&snake(&f.filter_name))),
+                    json!({"Type": "AWS::Logs::MetricFilter", "Properties": {
+                        "FilterName": f.filter_name,
+                        "LogGroupName": f.log_group_name,
+                        "FilterPattern": f.pattern,
+                        "MetricTransformations": [{
+                            "MetricName": f.metric_name,
+                            "MetricNamespace": f.metric_namespace,
+                            "MetricValue": f.metric_value}]}}),
+                );
+            }
+            Action::PutMetricAlarm(a) => {
+                let actions: Vec<Value> = a.alarm_actions.iter().map(|t| topic_ref(t)).collect();
+                resources.insert(
+                    format!("{}Alarm", pascal(&snake(&a.alarm_name))),
+                    json!({"Type": "AWS::CloudWatch::Alarm", "Properties": {
+                        "AlarmName": a.alarm_name,
+                        "AlarmDescription": a.alarm_description,
+                        "MetricName": a.metric_name,
+                        "Namespace": a.namespace,
+                        "Statistic": a.statistic,
+                        "Period": a.period,
+                        "Threshold": a.threshold,
+                        "ComparisonOperator": a.comparison_operator,
+                        "EvaluationPeriods": a.evaluation_periods,
+                        "TreatMissingData": a.treat_missing_data,
+                        "AlarmActions": actions,
+                        "Tags": tags(&a.tags)}}),
+                );
+            }
+        }
+    }
+    let mut doc = Map::new();
+    doc.insert("AWSTemplateFormatVersion".into(), json!("2010-09-09"));
+    doc.insert(
+        "Description".into(),
+        json!(format!(
+            "CIS Monitoring remediation for account {}, {} (trailwarden)",
+            place.account, place.region
+        )),
+    );
+    if !params.is_empty() {
+        doc.insert("Parameters".into(), Value::Object(params));
+    }
+    doc.insert("Resources".into(), Value::Object(resources));
+    Value::Object(doc)
+}
+
+fn tags(t: &std::collections::BTreeMap<String, String>) -> Value {
+    Value::Array(
+        t.iter()
+            .map(|(k, v)| json!({"Key": k, "Value": v}))
+            .collect(),
+    )
+}
+
+/// Block-style YAML; scalars as JSON (a subset of YAML's double-quoted style), keys plain when safe.
+fn yaml(v: &Value, level: usize, out: &mut String) {
+    let pad = "  ".repeat(level);
+    match v {
+        Value::Object(map) if !map.is_empty() => {
+            for (k, x) in map {
+                let key = yaml_key(k);
+                if is_block(x) {
+                    let _ = writeln!(out, "{pad}{key}:");
+                    yaml(x, level + 1, out);
+                } else {
+                    let _ = writeln!(out, "{pad}{key}: {}", scalar(x));
+                }
+            }
+        }
+        Value::Array(items) if !items.is_empty() => {
+            for x in items {
+                if is_block(x) {
+                    // `- ` then the first line of the block on the same line, the rest indented under it.
+                    let mut inner = String::new();
+                    yaml(x, level + 1, &mut inner);
+                    let inner_pad = "  ".repeat(level + 1);
+                    let first = inner.strip_prefix(&inner_pad).unwrap_or(&inner);
+                    let _ = write!(out, "{pad}- {first}");
+                } else {
+                    let _ = writeln!(out, "{pad}- {}", scalar(x));
+                }
+            }
+        }
+        other => {
+            let _ = writeln!(out, "{pad}{}", scalar(other));
+        }
+    }
+}
+
+fn is_block(v: &Value) -> bool {
+    matches!(v, Value::Object(m) if !m.is_empty()) || matches!(v, Value::Array(a) if !a.is_empty())
+}
+
+fn scalar(v: &Value) -> String {
+    match v {
+        Value::Object(_) => "{}".to_string(),
+        Value::Array(_) => "[]".to_string(),
+        // serde_json never fails on a Value.
+        other => serde_json::to_string(other).unwrap_or_default(),
+    }
+}
+
+fn yaml_key(k: &str) -> String {
+    if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        k.to_string()
+    } else {
+        serde_json::to_string(k).unwrap_or_default()
+    }
+}
