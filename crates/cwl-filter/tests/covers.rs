@@ -253,11 +253,28 @@ fn regex_wildcards_booleans_nesting_and_numbers() {
     // Fixed indexes.
     let c = cov("{ $.r[1] = x }", &["{ $.r[0] = x }"]);
     assert_eq!(counterexample(&c)["r"][1], "x");
-    // Numbers: a counterexample is found; a proof is not claimed.
+    // Numbers: one representative per interval cut by the literals decides exactly.
     let c = cov("{ $.n > 3 }", &["{ $.n > 5 }"]);
     let n = &counterexample(&c)["n"];
     assert!(n.as_f64().or_else(|| n.as_str().and_then(|s| s.parse().ok())).unwrap() <= 5.0);
-    assert!(!cov("{ $.n > 5 }", &["{ $.n > 3 }"]).verdict.is_covered());
+    let c = cov("{ $.n > 5 }", &["{ $.n > 3 }"]);
+    assert_eq!(c.verdict, Verdict::Covered);
+    assert!(c.broader.is_some());
+    assert_eq!(cov("{ $.n >= 5 }", &["{ $.n > 5 }", "{ $.n = 5 }"]).verdict, Verdict::Covered);
+    let c = cov("{ $.n >= 5 }", &["{ $.n > 5 }", "{ $.n = 5.5 }"]);
+    assert_eq!(counterexample(&c)["n"], 5);
+    // `!=` with a number is false on non-numbers, so it does not cover "anything but 5".
+    let c = cov("{ $.n NOT EXISTS || $.n != 5 || $.n = 5 }", &["{ $.n != 5 || $.n = 5 }"]);
+    assert!(matches!(c.verdict, Verdict::NotCovered { .. }), "{c}");
+    // Text and numeric comparisons on one selector are not modelled together, but a
+    // counterexample is still found and verified ...
+    let c = cov("{ $.n = 4* }", &["{ $.n > 399 && $.n < 500 }"]);
+    assert!(counterexample(&c)["n"].as_str().unwrap().starts_with('4'));
+    // ... while a proof is not claimed.
+    assert!(matches!(
+        cov("{ $.n = 4* && $.n < 500 }", &["{ $.n = 4* }"]).verdict,
+        Verdict::Covered | Verdict::Unknown { .. }
+    ));
     // Wildcards: never a proof unless identical.
     assert!(!cov("{ $.l[*] = x }", &["{ $.l[0] = x }"]).verdict.is_covered());
     assert_eq!(cov("{ $.l[*] = x }", &["{ $.l[*] = \"x\" }"]).verdict, Verdict::Covered);

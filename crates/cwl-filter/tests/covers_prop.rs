@@ -13,9 +13,15 @@ const CONDITIONS: [&str; 14] = [
     "IS TRUE", "IS FALSE", "NOT EXISTS", "= %^x%", "= %y$%",
 ];
 
+/// Numeric comparisons, on their own selector (mixing them with text ones is not exact).
+const NUMERIC: [&str; 8] = ["$.n > 1", "$.n >= 2", "$.n < 2", "$.n <= 1.5", "$.n = 2", "$.n != 2", "$.n = -1", "$.n NOT EXISTS"];
+
 fn leaf() -> impl Strategy<Value = String> {
-    (0..SELECTORS.len(), 0..CONDITIONS.len())
-        .prop_map(|(s, c)| format!("{} {}", SELECTORS[s], CONDITIONS[c]))
+    prop_oneof![
+        3 => (0..SELECTORS.len(), 0..CONDITIONS.len())
+            .prop_map(|(s, c)| format!("{} {}", SELECTORS[s], CONDITIONS[c])),
+        1 => (0..NUMERIC.len()).prop_map(|i| NUMERIC[i].to_string()),
+    ]
 }
 
 fn expr() -> impl Strategy<Value = String> {
@@ -47,7 +53,7 @@ fn scalars() -> Vec<Value> {
     ]
 }
 
-/// Every event over `a` (missing, scalar, or an object with `c` missing or scalar) and `b`.
+/// Every event over `a` (missing, scalar, or an object with `c` missing or scalar), `b` and `n`.
 fn universe() -> Vec<Value> {
     let mut a_values: Vec<Option<Value>> = vec![None];
     a_values.extend(scalars().into_iter().map(Some));
@@ -55,17 +61,23 @@ fn universe() -> Vec<Value> {
     a_values.extend(scalars().into_iter().map(|c| Some(json!({ "c": c }))));
     let mut b_values: Vec<Option<Value>> = vec![None];
     b_values.extend(scalars().into_iter().map(Some));
+    let n_values = [
+        None, Some(json!(-1)), Some(json!(0)), Some(json!(1)), Some(json!(1.5)), Some(json!(1.7)),
+        Some(json!(2)), Some(json!(3)), Some(json!("2")), Some(json!("2.0")), Some(json!("x")),
+        Some(json!(null)), Some(json!(true)),
+    ];
     let mut out = Vec::new();
     for a in &a_values {
         for b in &b_values {
-            let mut ev = serde_json::Map::new();
-            if let Some(a) = a {
-                ev.insert("a".into(), a.clone());
+            for n in &n_values {
+                let mut ev = serde_json::Map::new();
+                for (k, v) in [("a", a), ("b", b), ("n", n)] {
+                    if let Some(v) = v {
+                        ev.insert(k.into(), v.clone());
+                    }
+                }
+                out.push(Value::Object(ev));
             }
-            if let Some(b) = b {
-                ev.insert("b".into(), b.clone());
-            }
-            out.push(Value::Object(ev));
         }
     }
     out

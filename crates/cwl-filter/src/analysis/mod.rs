@@ -42,16 +42,17 @@
 //! 1. Collect the atoms (leaf comparisons and tests) of all patterns, grouped by selector
 //!    ([`atoms`]).
 //! 2. For each selector compute its *regions*: every achievable truth vector of its atoms, with a
-//!    witness value — strings through a product of DFAs, the other kinds one witness each, every
-//!    truth value asked of the evaluator ([`regions`], [`strings`]).
+//!    witness value — strings through a product of DFAs, numbers one per interval cut by the
+//!    literals, the other kinds one witness each, every truth value asked of the evaluator ([`regions`], [`strings`]).
 //! 3. Backtrack over one region per selector, parents first, respecting JSON structure, pruning
 //!    with three-valued evaluation of the patterns ([`search`]).
 //! 4. Turn a complete assignment into an event and verify it; exhausting the search with exact
 //!    regions proves coverage.
 //!
-//! Exact: `=`/`!=` with text (exact, `P*`, `*S`, `*I*`, `*`), `%regex%` (ASCII), `IS NULL/TRUE/FALSE`,
-//! `NOT EXISTS`, nested keys and fixed indexes. Not decided (`Unknown` unless a counterexample is
-//! found): numeric comparisons, `[*]`/`.*` selectors, term and space-delimited actuals, a required
+//! Exact: `=`/`!=` with text (exact, `P*`, `*S`, `*I*`, `*`) and `%regex%` (ASCII), numeric
+//! comparisons (on a selector without text ones), `IS NULL/TRUE/FALSE`, `NOT EXISTS`, nested keys
+//! and fixed indexes. Not decided (`Unknown`, unless a counterexample is found): numeric and text
+//! comparisons on one selector, `[*]`/`.*` selectors, term and space-delimited actuals, a required
 //! pattern that is not JSON (unless an identical or empty actual exists), a blown budget.
 
 mod atoms;

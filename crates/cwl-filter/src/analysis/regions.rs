@@ -3,11 +3,13 @@
 //!
 //! A value at a selector is missing, `null`, `true`, `false`, an object, an array, a number or a
 //! string. The non-string kinds are one witness each. Numbers are subsumed by strings when no
-//! operand is numeric (a number compares as its source text). Strings are enumerated exactly by the
+//! operand is numeric (a number compares as its source text); numeric operands get one number
+//! (and one numeric string) per interval their literals cut the reals into, plus a non-numeric
+//! string. Strings are enumerated exactly by the
 //! product automaton of [`super::strings`]. The truth vector of every witness is asked of the
 //! evaluator (never computed here), and each string witness is cross-checked against the automaton
-//! model (`=` ⇔ member, `!=` ⇔ not member); any disagreement, numeric operand, wildcard or automaton
-//! blow-up marks the selector *inexact*: its regions are then good candidates, not a proof.
+//! model (`=` ⇔ member, `!=` ⇔ not member); any disagreement, numeric operand mixed with text
+//! ones, wildcard or automaton blow-up marks the selector *inexact*: its regions are then good candidates, not a proof.
 
 use serde_json::{Map, Number, Value};
 
@@ -97,6 +99,7 @@ pub(crate) fn compute(uni: &Universe, s: usize) -> SelRegions {
     let mut texts: Vec<&str> = Vec::new();
     let mut natural: Vec<String> = Vec::new();
     let mut numbers: Vec<f64> = Vec::new();
+    let mut has_number = false;
     // For each atom: which language it tests, if any.
     let mut atom_lang: Vec<Option<usize>> = Vec::new();
     for e in &atoms {
@@ -110,8 +113,8 @@ pub(crate) fn compute(uni: &Universe, s: usize) -> SelRegions {
                     }
                     texts.push(&t.text);
                     natural.push(t.text.clone());
-                    if t.text.parse::<f64>().is_ok() {
-                        numbers.push(t.text.parse::<f64>().unwrap_or(0.0));
+                    if let Some(x) = crate::parse::number(&t.text) {
+                        numbers.push(x);
                     }
                     Some(strings::text_regex(&t.text, t.prefix_star, t.suffix_star))
                 }
@@ -124,10 +127,7 @@ pub(crate) fn compute(uni: &Universe, s: usize) -> SelRegions {
                 }
                 Operand::Number(n) => {
                     numbers.push(n.value);
-                    natural.push(n.text.clone());
-                    mark(format!(
-                        "{name} has a numeric comparison; numeric strings are not modelled exactly"
-                    ));
+                    has_number = true;
                     None
                 }
             };
@@ -146,6 +146,10 @@ pub(crate) fn compute(uni: &Universe, s: usize) -> SelRegions {
             }
         }
         atom_lang.push(lang);
+    }
+    if has_number && !lang_src.is_empty() {
+        // A numeric string is both a text and a number: the joint regions are not modelled.
+        mark(format!("{name} mixes numeric and text comparisons"));
     }
     let literals = natural.clone();
     for l in &literals {
@@ -207,10 +211,22 @@ pub(crate) fn compute(uni: &Universe, s: usize) -> SelRegions {
     kinds.extend(containers.iter().cloned());
     kinds.push(Kind::Missing);
     kinds.extend([Kind::Null, Kind::Bool(true), Kind::Bool(false)]);
-    for x in number_candidates(&numbers) {
-        if let Some(n) = Number::from_f64(x) {
+    // A non-numeric string, then every numeric interval as a JSON number and as a string.
+    kinds.push(Kind::Str("X".into()));
+    let (reps, reps_exact) = number_candidates(&numbers);
+    if has_number && !reps_exact {
+        mark(format!("{name}: a numeric literal is too large to bracket"));
+    }
+    for x in reps {
+        let n = if x.fract() == 0.0 && x.abs() < 9.0e15 {
+            // Integral and exactly representable: print it as an integer (`400`, not `400.0`).
+            Some(Number::from(x as i64))
+        } else {
+            Number::from_f64(x)
+        };
+        if let Some(n) = n {
+            kinds.push(Kind::Number(n.clone()));
             kinds.push(Kind::Str(n.to_string()));
-            kinds.push(Kind::Number(n));
         }
     }
     if !containers.contains(&Kind::Object) {
@@ -255,19 +271,33 @@ pub(crate) fn compute(uni: &Universe, s: usize) -> SelRegions {
     SelRegions { regions, inexact }
 }
 
-/// Representatives of every interval cut by the numeric literals (and the literals themselves).
-fn number_candidates(lits: &[f64]) -> Vec<f64> {
+/// Representatives of every interval the numeric literals cut the reals into (below the least,
+/// each literal, between neighbours, above the greatest), and whether they are all finite and
+/// really inside their intervals. Numeric comparisons only see where a value lies relative to
+/// the literals, so one value per interval is exact.
+fn number_candidates(lits: &[f64]) -> (Vec<f64>, bool) {
+    let mut exact = lits.iter().all(|x| x.is_finite());
     let mut v: Vec<f64> = lits.iter().copied().filter(|x| x.is_finite()).collect();
     v.sort_by(f64::total_cmp);
-    v.dedup();
+    v.dedup_by(|a, b| a == b); // -0.0 == 0.0
     let mut out = vec![0.0];
+    if let (Some(&lo), Some(&hi)) = (v.first(), v.last()) {
+        let below = if lo - 1.0 < lo { lo - 1.0 } else { lo - lo.abs() };
+        let above = if hi + 1.0 > hi { hi + 1.0 } else { hi + hi.abs() };
+        exact &= below < lo && above > hi && below.is_finite() && above.is_finite();
+        out.extend([below, above]);
+    }
     for (i, &x) in v.iter().enumerate() {
-        out.extend([x, x - 1.0, x + 1.0]);
+        out.push(x);
         if let Some(&y) = v.get(i + 1) {
-            out.push((x + y) / 2.0);
+            let mid = x / 2.0 + y / 2.0;
+            // Rounding onto an end means no float lies between (or a precision corner): not proved.
+            exact &= x < mid && mid < y;
+            out.push(mid);
         }
     }
-    out
+    out.retain(|x| x.is_finite());
+    (out, exact)
 }
 
 /// `\xhh` with a non-ASCII code: the non-ASCII representatives may then not be enough.
