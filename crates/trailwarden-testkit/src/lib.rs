@@ -1,0 +1,24 @@
+//! Test harness for trailwarden's AWS tests: a real moto server, and accounts built inside it.
+//!
+//! ```no_run
+//! # async fn demo() {
+//! use trailwarden_testkit::{MotoServer, TestAccount};
+//! let moto = MotoServer::shared(); // one server per test binary, killed when the binary exits
+//! let account = TestAccount::new(moto, "100000000001").await; // each test its own account
+//! account.textbook("eu-west-1").await; // trail → log group → filter → alarm → topic → subscriber
+//! # }
+//! ```
+//!
+//! moto is installed by `scripts/setup-moto.sh` into `.venv` (or named by `$TRAILWARDEN_MOTO_SERVER`); without
+//! it every test using the harness fails with that instruction, never passes silently.
+//!
+//! This crate is a dev-dependency only: it panics (fails the test) on any setup error.
+#![forbid(unsafe_code)]
+
+mod account;
+mod moto;
+
+pub use account::{
+    fake_credentials, moto_config, TestAccount, TrailSpec, DEFAULT_ACCOUNT, ROOT_USAGE_PATTERN,
+};
+pub use moto::{moto_executable, repo_root, MotoServer};
