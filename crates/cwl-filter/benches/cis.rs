@@ -1,1 +1,167 @@
-fn main() {}
+//! The detector's speed on the 15 CIS v3.0.0 patterns over real-shaped CloudTrail records.
+//!
+//! Corpus: the 797 shared sample records (`/work/shared/data/cloudtrail-samples`, or
+//! `$CLOUDTRAIL_SAMPLES`), as compact one-line JSON, replicated in memory to about 4 MB.
+//!
+//! * `one_pattern/4.N/{plain,set}` — one compiled pattern on an already-parsed `serde_json::Value`
+//!   (time per record): `Pattern::matches_json`, and the pattern alone in a `PatternSet`
+//!   (`first_matches_value`, which resolves each selector once).
+//! * `all15/*` — parse + evaluate all 15 patterns on raw bytes, with `Throughput::Bytes`:
+//!   `serde_value` (the baseline: `serde_json::from_slice` + 15 evaluations), `raw_event`
+//!   (`RawEvent` + 15 evaluations) and `pattern_set` (prefilter + one-pass extraction).
+//!
+//! Run: `cargo bench -p cwl-filter --bench cis` (or `bench/cwl-filter.sh`).
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use cwl_filter::raw::RawEvent;
+use cwl_filter::set::{PatternSet, Scratch};
+use cwl_filter::Pattern;
+
+const TARGET_BYTES: usize = 4 << 20;
+
+fn samples_dir() -> PathBuf {
+    std::env::var_os("CLOUDTRAIL_SAMPLES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/work/shared/data/cloudtrail-samples"))
+}
+
+fn records() -> Vec<String> {
+    let dir = samples_dir();
+    let mut out = Vec::new();
+    for name in [
+        "panther-analysis-rule-tests.ndjson",
+        "aws-cloudtrail-user-guide-examples.ndjson",
+    ] {
+        let text = std::fs::read_to_string(dir.join(name)).expect("sample NDJSON file");
+        out.extend(
+            text.lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(str::to_string),
+        );
+    }
+    let mut files: Vec<_> = std::fs::read_dir(dir.join("stratus-red-team"))
+        .expect("stratus-red-team folder")
+        .map(|e| e.expect("dir entry").path())
+        .collect();
+    files.sort();
+    for f in files {
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&f).expect("read")).expect("json");
+        for r in v["Records"].as_array().expect("Records array") {
+            out.push(serde_json::to_string(r).expect("serialise"));
+        }
+    }
+    out
+}
+
+fn corpus() -> Vec<Vec<u8>> {
+    let base = records();
+    let mut out = Vec::new();
+    let mut bytes = 0;
+    while bytes < TARGET_BYTES {
+        for r in &base {
+            bytes += r.len();
+            out.push(r.clone().into_bytes());
+        }
+    }
+    out
+}
+
+fn cis() -> Vec<Pattern> {
+    include_str!("cis_v3.txt")
+        .lines()
+        .map(|l| Pattern::parse(l).expect("CIS pattern"))
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let patterns = cis();
+    let corpus = corpus();
+    let total: usize = corpus.iter().map(Vec::len).sum();
+    let values: Vec<serde_json::Value> = records()
+        .iter()
+        .map(|r| serde_json::from_str(r).expect("json"))
+        .collect();
+    eprintln!(
+        "corpus: {} records, {} bytes ({:.0} B/record)",
+        corpus.len(),
+        total,
+        total as f64 / corpus.len() as f64
+    );
+
+    // Per record, cycling through the samples. `plain`: `Pattern::matches_json`; `set`: the same
+    // pattern compiled alone into a `PatternSet` (each wildcard-free selector resolved once).
+    let mut g = c.benchmark_group("one_pattern");
+    g.warm_up_time(Duration::from_millis(500));
+    g.measurement_time(Duration::from_secs(2));
+    for (idx, p) in patterns.iter().enumerate() {
+        let mut i = 0;
+        g.bench_function(format!("4.{}/plain", idx + 1), |b| {
+            b.iter(|| {
+                i = (i + 1) % values.len();
+                black_box(p.matches_json(black_box(&values[i])))
+            })
+        });
+        let single = PatternSet::new(vec![p.clone()]);
+        g.bench_function(format!("4.{}/set", idx + 1), |b| {
+            b.iter(|| {
+                i = (i + 1) % values.len();
+                black_box(single.first_matches_value(black_box(&values[i])))
+            })
+        });
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("all15");
+    g.throughput(Throughput::Bytes(total as u64));
+    g.sample_size(10);
+    g.bench_function("serde_value", |b| {
+        b.iter(|| {
+            let mut hits = 0usize;
+            for r in &corpus {
+                if let Ok(v) = serde_json::from_slice::<serde_json::Value>(r) {
+                    hits += patterns.iter().filter(|p| p.matches_json(&v)).count();
+                }
+            }
+            black_box(hits)
+        })
+    });
+    g.bench_function("raw_event", |b| {
+        b.iter(|| {
+            let mut hits = 0usize;
+            for r in &corpus {
+                if let Some(e) = RawEvent::from_bytes(r) {
+                    hits += patterns.iter().filter(|p| p.matches_event(&e)).count();
+                }
+            }
+            black_box(hits)
+        })
+    });
+    let set = PatternSet::new(patterns.clone());
+    let mut scratch = Scratch::default();
+    let mut out = Vec::new();
+    g.bench_function("pattern_set", |b| {
+        b.iter(|| {
+            let mut hits = 0usize;
+            for r in &corpus {
+                set.matches_into(r, &mut scratch, &mut out);
+                hits += out.len();
+            }
+            black_box(hits)
+        })
+    });
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
+    targets = bench
+}
+criterion_main!(benches);

@@ -39,7 +39,12 @@ pub fn requirement(expr: &Expr) -> Cnf {
             op: CmpOp::Eq,
             value: Operand::Text(t),
             ..
-        } if !t.text.is_empty() && !t.text.chars().all(|c| c.is_ascii_digit() || ".eE+-".contains(c)) => {
+        } if !t.text.is_empty()
+            && !t
+                .text
+                .chars()
+                .all(|c| c.is_ascii_digit() || ".eE+-".contains(c)) =>
+        {
             vec![vec![t.text.clone()]]
         }
         Expr::Compare { .. } => Vec::new(),
@@ -62,9 +67,9 @@ pub fn requirement(expr: &Expr) -> Cnf {
             if reqs.iter().any(Vec::is_empty) {
                 return Vec::new();
             }
-            let product = reqs
-                .iter()
-                .try_fold(1usize, |acc, r| acc.checked_mul(r.len()).filter(|&n| n <= MAX_CLAUSES));
+            let product = reqs.iter().try_fold(1usize, |acc, r| {
+                acc.checked_mul(r.len()).filter(|&n| n <= MAX_CLAUSES)
+            });
             if product.is_none() {
                 for r in &mut reqs {
                     if let Some(best) = r.iter().max_by_key(|c| strength(c)).cloned() {
@@ -101,8 +106,16 @@ fn strength(clause: &[String]) -> (usize, std::cmp::Reverse<usize>) {
 }
 
 /// The compiled prefilter of a set of patterns.
+///
+/// Two automata: `first` answers "does any literal occur, and where is the first one?" with
+/// leftmost-first semantics, which lets `aho-corasick` use its SIMD (Teddy) search, over a reduced
+/// list (a literal that contains another is dropped: whenever it occurs, so does the other).
+/// Most messages stop there. Otherwise `all` (standard semantics, overlapping search, which has no
+/// SIMD prefilter) finds every literal from that first position on — no literal can start earlier
+/// — and each pattern's clauses are checked.
 #[derive(Clone, Debug)]
 pub struct Prefilter {
+    first: Option<AhoCorasick>,
     /// Over all distinct literals; `None` when there are none.
     ac: Option<AhoCorasick>,
     /// Per pattern: `None` when it has no requirement, else clauses of literal ids.
@@ -127,7 +140,13 @@ impl Prefilter {
         };
         let compiled: Vec<Option<Vec<Vec<u32>>>> = reqs
             .iter()
-            .map(|cnf| (!cnf.is_empty()).then(|| cnf.iter().map(|c| c.iter().map(&mut id).collect()).collect()))
+            .map(|cnf| {
+                (!cnf.is_empty()).then(|| {
+                    cnf.iter()
+                        .map(|c| c.iter().map(&mut id).collect())
+                        .collect()
+                })
+            })
             .collect();
         let special = lits
             .iter()
@@ -138,12 +157,27 @@ impl Prefilter {
             .build(&lits)
             .ok()
             .filter(|_| !lits.is_empty());
-        let reqs = match ac {
-            Some(_) => compiled,
+        let reduced: Vec<&String> = lits
+            .iter()
+            .enumerate()
+            .filter(|(i, l)| {
+                !lits.iter().enumerate().any(|(j, o)| {
+                    j != *i && l.contains(o.as_str()) && (l.len() > o.len() || j < *i)
+                })
+            })
+            .map(|(_, l)| l)
+            .collect();
+        let first = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(&reduced)
+            .ok();
+        let reqs = match (&ac, &first) {
+            (Some(_), Some(_)) => compiled,
             // No literals, or the automaton could not be built: filter nothing.
-            None => vec![None; reqs.len()],
+            _ => vec![None; reqs.len()],
         };
         Prefilter {
+            first,
             ac,
             reqs,
             special,
@@ -158,8 +192,13 @@ impl Prefilter {
 
     /// Sets `candidates[i]` to whether pattern `i` may match `message`; returns whether any may.
     /// `present` is scratch space (one bit per literal).
-    pub fn candidates(&self, message: &[u8], present: &mut Vec<u64>, candidates: &mut [bool]) -> bool {
-        let Some(ac) = &self.ac else {
+    pub fn candidates(
+        &self,
+        message: &[u8],
+        present: &mut Vec<u64>,
+        candidates: &mut [bool],
+    ) -> bool {
+        let (Some(first), Some(ac)) = (&self.first, &self.ac) else {
             candidates.fill(true);
             return !candidates.is_empty();
         };
@@ -171,7 +210,8 @@ impl Prefilter {
         }
         present.clear();
         present.resize(self.n_lits.div_ceil(64), 0);
-        for m in ac.find_overlapping_iter(message) {
+        let from = first.find(message).map_or(message.len(), |m| m.start());
+        for m in ac.find_overlapping_iter(&message[from..]) {
             let i = m.pattern().as_usize();
             present[i / 64] |= 1 << (i % 64);
         }

@@ -44,8 +44,9 @@ pub struct RawEvent<'a> {
 
 #[derive(Clone, Debug)]
 enum Repr<'a> {
-    /// The trimmed message, validated by the scanner.
-    Raw(&'a str),
+    /// The trimmed message, validated by the scanner, with an index of its top-level members
+    /// (built by the validating scan) so that a selector does not rescan the record from the start.
+    Raw { src: &'a str, root: Vec<Member> },
     /// The scanner was surprised; `serde_json` parsed the message instead.
     Parsed(serde_json::Value),
 }
@@ -58,9 +59,9 @@ impl<'a> RawEvent<'a> {
         if !trimmed.starts_with('{') {
             return None;
         }
-        match scan::validate_object(trimmed) {
-            Ok(()) => Some(RawEvent {
-                repr: Repr::Raw(trimmed),
+        match index_root(trimmed) {
+            Ok(root) => Some(RawEvent {
+                repr: Repr::Raw { src: trimmed, root },
             }),
             Err(_) => Some(RawEvent {
                 repr: Repr::Parsed(parse_fallback(trimmed)?),
@@ -90,14 +91,97 @@ impl Event for RawEvent<'_> {
     fn any_value(&self, selector: &Selector, f: &mut dyn FnMut(&FieldValue<'_>) -> bool) -> bool {
         match &self.repr {
             Repr::Parsed(v) => v.any_value(selector, f),
-            Repr::Raw(src) => resolve(src, &selector.steps, f),
+            Repr::Raw { src, root } => resolve_indexed(src, root, &selector.steps, f),
         }
+    }
+}
+
+/// A top-level member: key range, whether the key has escapes, and where its value starts.
+#[derive(Clone, Copy, Debug)]
+struct Member {
+    key_start: u32,
+    key_end: u32,
+    escaped: bool,
+    value: u32,
+}
+
+/// Validates the trimmed message (one object, nothing after it) and indexes its top-level members.
+fn index_root(src: &str) -> Scan<Vec<Member>> {
+    let mut s = Scanner::new(src)?;
+    if s.peek() != Some(b'{') {
+        return Err(scan::Surprise);
+    }
+    let mut root = Vec::with_capacity(32);
+    s.members(0, |s, key_start, key_end, escaped| {
+        root.push(Member {
+            key_start,
+            key_end,
+            escaped,
+            value: s.pos as u32,
+        });
+        s.skip_value(1)
+    })?;
+    s.ws();
+    if s.pos == src.len() {
+        Ok(root)
+    } else {
+        Err(scan::Surprise)
+    }
+}
+
+/// [`resolve`], starting from the root index: the first step is answered without a scan.
+fn resolve_indexed(
+    src: &str,
+    root: &[Member],
+    steps: &[Step],
+    f: &mut dyn FnMut(&FieldValue<'_>) -> bool,
+) -> bool {
+    let Ok(mut s) = Scanner::new(src) else {
+        return false;
+    };
+    let Some((first, rest)) = steps.split_first() else {
+        return f(&FieldValue::Object);
+    };
+    // A second cursor for reading keys, so `s` is free to move.
+    let Ok(probe) = Scanner::new(src) else {
+        return false;
+    };
+    let is = |m: &Member, k: &str| key_eq(&probe, m.key_start, m.key_end, m.escaped, k);
+    match first {
+        Step::Key(k) => {
+            // The last occurrence wins, as in serde_json.
+            let Some(m) = root.iter().rev().find(|m| is(m, k)) else {
+                return false;
+            };
+            s.pos = m.value as usize;
+            walk(&mut s, 1, rest, f).unwrap_or(false)
+        }
+        Step::AnyKey => {
+            for (i, m) in root.iter().enumerate() {
+                let Ok(key) = key_text(&probe, m.key_start, m.key_end, m.escaped) else {
+                    return false;
+                };
+                if root[i + 1..].iter().any(|m2| is(m2, &key)) {
+                    continue;
+                }
+                s.pos = m.value as usize;
+                if walk(&mut s, 1, rest, f).unwrap_or(false) {
+                    return true;
+                }
+            }
+            false
+        }
+        Step::Index(_) | Step::AnyIndex => false,
     }
 }
 
 /// Resolves `steps` in a message already validated by the scanner. A scan error cannot happen on
 /// validated input; if it did, the selector would simply not resolve.
-pub(crate) fn resolve(src: &str, steps: &[Step], f: &mut dyn FnMut(&FieldValue<'_>) -> bool) -> bool {
+pub(crate) fn resolve(
+    src: &str,
+    steps: &[Step],
+    f: &mut dyn FnMut(&FieldValue<'_>) -> bool,
+) -> bool {
     let Ok(mut s) = Scanner::new(src) else {
         return false;
     };
@@ -105,7 +189,12 @@ pub(crate) fn resolve(src: &str, steps: &[Step], f: &mut dyn FnMut(&FieldValue<'
 }
 
 /// Resolves `steps` from the value at the cursor. Does not promise where the cursor ends.
-fn walk(s: &mut Scanner<'_>, depth: u32, steps: &[Step], f: &mut dyn FnMut(&FieldValue<'_>) -> bool) -> Scan<bool> {
+fn walk(
+    s: &mut Scanner<'_>,
+    depth: u32,
+    steps: &[Step],
+    f: &mut dyn FnMut(&FieldValue<'_>) -> bool,
+) -> Scan<bool> {
     let Some((step, rest)) = steps.split_first() else {
         let v = s.value_head()?;
         return Ok(v.field_value(s.src).is_some_and(|fv| f(&fv)));
@@ -190,8 +279,19 @@ pub(crate) fn key_eq(s: &Scanner<'_>, ks: u32, ke: u32, escaped: bool, want: &st
 }
 
 /// The text of the key at `ks..ke`.
-pub(crate) fn key_text<'a>(s: &Scanner<'a>, ks: u32, ke: u32, escaped: bool) -> Scan<std::borrow::Cow<'a, str>> {
-    match (RawVal::String { start: ks, end: ke, escaped }).field_value(s.src) {
+pub(crate) fn key_text<'a>(
+    s: &Scanner<'a>,
+    ks: u32,
+    ke: u32,
+    escaped: bool,
+) -> Scan<std::borrow::Cow<'a, str>> {
+    match (RawVal::String {
+        start: ks,
+        end: ke,
+        escaped,
+    })
+    .field_value(s.src)
+    {
         Some(FieldValue::String(k)) => Ok(k),
         _ => Err(scan::Surprise),
     }

@@ -28,7 +28,9 @@
 
 use crate::ast::{Expr, Pattern, Selector, Step};
 use crate::eval::eval_expr;
-use crate::event::{Event, FieldValue};
+use std::cell::Cell;
+
+use crate::event::{field_value, Event, FieldValue};
 use crate::prefilter::{requirement, Prefilter};
 use crate::raw::scan::{RawVal, Scan, Scanner, Surprise};
 use crate::raw::{parse_fallback, resolve};
@@ -45,8 +47,11 @@ pub struct PatternSet {
     trie: Vec<Node>,
     /// Selector slots: the steps of each distinct selector.
     slots: Vec<Vec<Step>>,
-    /// `(address of a Selector in `patterns`, slot)`, sorted by address.
+    /// Open-addressing table of `(address of a Selector in patterns, slot)`; address 0 = empty.
+    /// The evaluator asks for a selector once per comparison, so this lookup is on the hot path.
     by_addr: Vec<(usize, u32)>,
+    /// Per slot: the selector has no wildcard (so it resolves to at most one value).
+    plain: Vec<bool>,
     prefilter: Prefilter,
 }
 
@@ -85,6 +90,7 @@ impl PatternSet {
             trie: vec![Node::default()],
             slots: Vec::new(),
             by_addr: Vec::new(),
+            plain: Vec::new(),
             patterns: Vec::new(),
         };
         // Addresses are taken after the patterns have moved into their final place.
@@ -95,7 +101,7 @@ impl PatternSet {
                 collect_selectors(e, &mut sels);
             }
         }
-        let mut by_addr = Vec::with_capacity(sels.len());
+        let mut addrs = Vec::with_capacity(sels.len());
         for sel in sels {
             let slot = match set.slots.iter().position(|s| *s == sel.steps) {
                 Some(i) => i as u32,
@@ -107,10 +113,25 @@ impl PatternSet {
                     slot
                 }
             };
-            by_addr.push((sel as *const Selector as usize, slot));
+            addrs.push((sel as *const Selector as usize, slot));
         }
-        by_addr.sort_unstable();
-        set.by_addr = by_addr;
+        let size = (addrs.len() * 2).next_power_of_two().max(2);
+        set.by_addr = vec![(0, 0); size];
+        for (addr, slot) in addrs {
+            let mut i = addr_hash(addr, size);
+            while set.by_addr[i].0 != 0 {
+                i = (i + 1) & (size - 1);
+            }
+            set.by_addr[i] = (addr, slot);
+        }
+        set.plain = set
+            .slots
+            .iter()
+            .map(|s| {
+                !s.iter()
+                    .any(|st| matches!(st, Step::AnyIndex | Step::AnyKey))
+            })
+            .collect();
         set
     }
 
@@ -151,7 +172,10 @@ impl PatternSet {
         let n = self.patterns.len();
         scratch.candidates.clear();
         scratch.candidates.resize(n, false);
-        if !self.prefilter.candidates(message, &mut scratch.present, &mut scratch.candidates) {
+        if !self
+            .prefilter
+            .candidates(message, &mut scratch.present, &mut scratch.candidates)
+        {
             return;
         }
         let Ok(text) = std::str::from_utf8(message) else {
@@ -212,13 +236,13 @@ impl PatternSet {
     }
 
     fn json(p: &Pattern) -> Option<&Expr> {
-    match p {
-        Pattern::Json(e) => Some(e),
-        _ => None,
+        match p {
+            Pattern::Json(e) => Some(e),
+            _ => None,
+        }
     }
-}
 
-/// One validating scan of `src`, recording every slot's values in `scratch.vals`.
+    /// One validating scan of `src`, recording every slot's values in `scratch.vals`.
     fn extract(&self, src: &str, scratch: &mut Scratch) -> Scan<()> {
         scratch.vals.resize_with(self.slots.len(), Vec::new);
         scratch.vals.iter_mut().for_each(Vec::clear);
@@ -241,14 +265,61 @@ impl PatternSet {
         }
     }
 
-    fn slot_of(&self, sel: &Selector) -> Option<usize> {
-        let addr = sel as *const Selector as usize;
-        match self.by_addr.binary_search_by_key(&addr, |&(a, _)| a) {
-            Ok(i) => Some(self.by_addr[i].1 as usize),
-            // A selector from elsewhere (not one of our ASTs): compare steps.
-            Err(_) => self.slots.iter().position(|s| *s == sel.steps),
+    /// Indices of the patterns that match an already-parsed event: the same as calling
+    /// [`Pattern::matches_json`] on each. Each selector without wildcards is resolved once per call
+    /// and shared by every comparison that uses it (CIS 4.4 compares `$.eventName` sixteen times).
+    pub fn matches_value(&self, event: &serde_json::Value, out: &mut Vec<usize>) {
+        out.clear();
+        let memo = MemoValue {
+            set: self,
+            v: event,
+            cache: std::array::from_fn(|_| Cell::new(None)),
+        };
+        for (i, p) in self.patterns.iter().enumerate() {
+            let hit = match p {
+                Pattern::Json(e) => eval_expr(e, &memo),
+                other => other.matches_json(event),
+            };
+            if hit {
+                out.push(i);
+            }
         }
     }
+
+    /// Like [`PatternSet::matches_value`] for a set of one pattern: whether pattern 0 matches.
+    pub fn first_matches_value(&self, event: &serde_json::Value) -> bool {
+        let memo = MemoValue {
+            set: self,
+            v: event,
+            cache: std::array::from_fn(|_| Cell::new(None)),
+        };
+        match self.patterns.first() {
+            Some(Pattern::Json(e)) => eval_expr(e, &memo),
+            Some(other) => other.matches_json(event),
+            None => false,
+        }
+    }
+
+    fn slot_of(&self, sel: &Selector) -> Option<usize> {
+        let addr = sel as *const Selector as usize;
+        let size = self.by_addr.len();
+        let mut i = addr_hash(addr, size);
+        loop {
+            match self.by_addr[i] {
+                (a, slot) if a == addr => return Some(slot as usize),
+                (0, _) => break,
+                _ => i = (i + 1) & (size - 1),
+            }
+        }
+        // A selector from elsewhere (not one of our ASTs): compare steps.
+        self.slots.iter().position(|s| *s == sel.steps)
+    }
+}
+
+/// Fibonacci hashing of an address into a power-of-two table.
+fn addr_hash(addr: usize, size: usize) -> usize {
+    let h = (addr as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (h >> (64 - size.trailing_zeros())) as usize & (size - 1)
 }
 
 fn collect_selectors<'p>(e: &'p Expr, out: &mut Vec<&'p Selector>) {
@@ -264,7 +335,11 @@ fn insert(trie: &mut Vec<Node>, steps: &[Step]) -> u32 {
     for step in steps {
         let node = &trie[at as usize];
         let existing = match step {
-            Step::Key(k) => node.keys.iter().find(|(kk, _)| **kk == *k.as_bytes()).map(|c| c.1),
+            Step::Key(k) => node
+                .keys
+                .iter()
+                .find(|(kk, _)| **kk == *k.as_bytes())
+                .map(|c| c.1),
             Step::Index(i) => node.indexes.iter().find(|(ii, _)| ii == i).map(|c| c.1),
             Step::AnyIndex => node.any_index,
             Step::AnyKey => node.any_key,
@@ -337,7 +412,9 @@ impl Extractor<'_, '_> {
                         // serde_json keeps the last of duplicate keys; rather than undo what the
                         // first occurrence recorded, leave such (rare) objects to serde_json.
                         let seen = &self.seen[mark..];
-                        if seen.len() >= MAX_ANY_KEY_MEMBERS || seen.iter().any(|&(a, b)| s.bytes(a, b) == key) {
+                        if seen.len() >= MAX_ANY_KEY_MEMBERS
+                            || seen.iter().any(|&(a, b)| s.bytes(a, b) == key)
+                        {
                             return Err(Surprise);
                         }
                         self.seen.push((ks, ke));
@@ -374,6 +451,50 @@ impl Extractor<'_, '_> {
             _ => Ok(()),
         }
     }
+}
+
+/// Slots below this index are memoised by [`PatternSet::matches_value`].
+const MEMO_SLOTS: usize = 16;
+
+/// A parsed event with a per-slot cache of wildcard-free resolutions.
+struct MemoValue<'s, 'v> {
+    set: &'s PatternSet,
+    v: &'v serde_json::Value,
+    /// `None`: not resolved yet; `Some(None)`: does not resolve.
+    cache: [Cell<Option<Option<&'v serde_json::Value>>>; MEMO_SLOTS],
+}
+
+impl Event for MemoValue<'_, '_> {
+    fn any_value(&self, selector: &Selector, f: &mut dyn FnMut(&FieldValue<'_>) -> bool) -> bool {
+        let cell = match self.set.slot_of(selector) {
+            Some(slot) if self.set.plain[slot] => self.cache.get(slot),
+            _ => None,
+        };
+        let Some(cell) = cell else {
+            return self.v.any_value(selector, f);
+        };
+        let found = match cell.get() {
+            Some(r) => r,
+            None => {
+                let r = lookup(self.v, &selector.steps);
+                cell.set(Some(r));
+                r
+            }
+        };
+        found.is_some_and(|v| f(&field_value(v)))
+    }
+}
+
+/// Resolves a wildcard-free selector in a `Value`, as [`Event for Value`](crate::event) does.
+fn lookup<'v>(mut v: &'v serde_json::Value, steps: &[Step]) -> Option<&'v serde_json::Value> {
+    for step in steps {
+        v = match (step, v) {
+            (Step::Key(k), serde_json::Value::Object(m)) => m.get(k)?,
+            (Step::Index(i), serde_json::Value::Array(a)) => a.get(*i)?,
+            _ => return None,
+        };
+    }
+    Some(v)
 }
 
 /// The [`Event`] the evaluator sees: values recorded by the scan, looked up by selector slot.

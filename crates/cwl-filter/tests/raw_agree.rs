@@ -18,7 +18,9 @@ fn raw_matches(p: &Pattern, msg: &str) -> bool {
 }
 
 fn reference_set(ps: &[Pattern], msg: &str) -> Vec<usize> {
-    (0..ps.len()).filter(|&i| ps[i].matches_message(msg)).collect()
+    (0..ps.len())
+        .filter(|&i| ps[i].matches_message(msg))
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -41,16 +43,47 @@ fn scalar() -> impl Strategy<Value = String> {
         Just("true".to_string()),
         Just("false".to_string()),
         prop::sample::select(vec![
-            "0", "-0", "7", "200", "-15", "1.50", "2e2", "1E+2", "-12.5e-3", "1000.0", "0.1",
-            "18446744073709551615", "18446744073709551616", "-9223372036854775808", "12345678901234567890123",
-            "1e400", "01", "1.", "-", "9007199254740993",
+            "0",
+            "-0",
+            "7",
+            "200",
+            "-15",
+            "1.50",
+            "2e2",
+            "1E+2",
+            "-12.5e-3",
+            "1000.0",
+            "0.1",
+            "18446744073709551615",
+            "18446744073709551616",
+            "-9223372036854775808",
+            "12345678901234567890123",
+            "1e400",
+            "01",
+            "1.",
+            "-",
+            "9007199254740993",
         ])
         .prop_map(str::to_string),
         prop::sample::select(vec![
-            r#""Root""#, r#""Ro\u006ft""#, r#""ConsoleLogin""#, r#""Client.UnauthorizedOperation""#,
-            r#""AccessDeniedException""#, r#""200""#, r#""1000.0""#, r#""x\ny""#, r#""a\\b""#,
-            r#""\ud83d\ude00""#, r#""\ud800""#, r#""naïve""#, r#""""#, r#""true""#, r#""tab	in""#,
-            r#""\/Root\/""#, r#""\x""#, r#""Yes""#,
+            r#""Root""#,
+            r#""Ro\u006ft""#,
+            r#""ConsoleLogin""#,
+            r#""Client.UnauthorizedOperation""#,
+            r#""AccessDeniedException""#,
+            r#""200""#,
+            r#""1000.0""#,
+            r#""x\ny""#,
+            r#""a\\b""#,
+            r#""\ud83d\ude00""#,
+            r#""\ud800""#,
+            r#""naïve""#,
+            r#""""#,
+            r#""true""#,
+            r#""tab	in""#,
+            r#""\/Root\/""#,
+            r#""\x""#,
+            r#""Yes""#,
         ])
         .prop_map(str::to_string),
     ]
@@ -91,17 +124,50 @@ fn message() -> impl Strategy<Value = String> {
 // Generated patterns
 
 fn selector() -> impl Strategy<Value = String> {
-    let step = prop::sample::select(vec![".a", ".b", ".eventName", "[0]", "[1]", "[*]", ".*", ".c"]);
-    prop::collection::vec(step, 1..4).prop_map(|s| format!("$.{}", s.concat().trim_start_matches('.')))
-        .prop_filter("selector must start with a key", |s| !s.starts_with("$.[") && !s.starts_with("$.*") || s.starts_with("$.*"))
+    let step = prop::sample::select(vec![
+        ".a",
+        ".b",
+        ".eventName",
+        "[0]",
+        "[1]",
+        "[*]",
+        ".*",
+        ".c",
+    ]);
+    prop::collection::vec(step, 1..4)
+        .prop_map(|s| format!("$.{}", s.concat().trim_start_matches('.')))
+        .prop_filter("selector must start with a key", |s| {
+            !s.starts_with("$.[") && !s.starts_with("$.*") || s.starts_with("$.*")
+        })
 }
 
 fn condition() -> impl Strategy<Value = String> {
     let op = prop::sample::select(vec!["=", "!=", "<", ">=", ">"]);
     let operand = prop::sample::select(vec![
-        r#""Root""#, "Root*", "*oot", r#""*oo*""#, "200", "2e2", r#""1000.0""#, "1000.0", "-0.0", "-0",
-        "7", r#""x\ny""#, "true", r#""Yes""#, "*", r#""""#, "%R.o%", "%^1%", r#""AccessDenied*""#,
-        "*UnauthorizedOperation", r#""😀""#, r#""naïve""#, r#""/Root/""#, "1.5",
+        r#""Root""#,
+        "Root*",
+        "*oot",
+        r#""*oo*""#,
+        "200",
+        "2e2",
+        r#""1000.0""#,
+        "1000.0",
+        "-0.0",
+        "-0",
+        "7",
+        r#""x\ny""#,
+        "true",
+        r#""Yes""#,
+        "*",
+        r#""""#,
+        "%R.o%",
+        "%^1%",
+        r#""AccessDenied*""#,
+        "*UnauthorizedOperation",
+        r#""😀""#,
+        r#""naïve""#,
+        r#""/Root/""#,
+        "1.5",
     ]);
     let test = prop::sample::select(vec!["IS NULL", "IS TRUE", "IS FALSE", "NOT EXISTS"]);
     prop_oneof![
@@ -112,12 +178,15 @@ fn condition() -> impl Strategy<Value = String> {
 
 fn expr() -> impl Strategy<Value = String> {
     condition().prop_recursive(3, 12, 3, |inner| {
-        (inner.clone(), prop::sample::select(vec!["&&", "||"]), inner).prop_map(|(a, op, b)| format!("({a} {op} {b})"))
+        (inner.clone(), prop::sample::select(vec!["&&", "||"]), inner)
+            .prop_map(|(a, op, b)| format!("({a} {op} {b})"))
     })
 }
 
 fn pattern() -> impl Strategy<Value = Pattern> {
-    expr().prop_filter_map("pattern must parse", |e| Pattern::parse(&format!("{{ {e} }}")).ok())
+    expr().prop_filter_map("pattern must parse", |e| {
+        Pattern::parse(&format!("{{ {e} }}")).ok()
+    })
 }
 
 proptest! {
@@ -151,7 +220,9 @@ proptest! {
 
 fn cis_patterns() -> Vec<Pattern> {
     let text = include_str!("../benches/cis_v3.txt");
-    text.lines().map(|l| Pattern::parse(l).expect("CIS pattern parses")).collect()
+    text.lines()
+        .map(|l| Pattern::parse(l).expect("CIS pattern parses"))
+        .collect()
 }
 
 fn samples_dir() -> &'static Path {
@@ -163,9 +234,16 @@ fn samples_dir() -> &'static Path {
 fn real_records() -> Vec<String> {
     let dir = samples_dir();
     let mut out = Vec::new();
-    for name in ["panther-analysis-rule-tests.ndjson", "aws-cloudtrail-user-guide-examples.ndjson"] {
+    for name in [
+        "panther-analysis-rule-tests.ndjson",
+        "aws-cloudtrail-user-guide-examples.ndjson",
+    ] {
         let text = std::fs::read_to_string(dir.join(name)).expect("sample file");
-        out.extend(text.lines().filter(|l| !l.trim().is_empty()).map(str::to_string));
+        out.extend(
+            text.lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(str::to_string),
+        );
     }
     let mut files: Vec<_> = std::fs::read_dir(dir.join("stratus-red-team"))
         .expect("stratus dir")
@@ -173,7 +251,8 @@ fn real_records() -> Vec<String> {
         .collect();
     files.sort();
     for f in files {
-        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&f).expect("read")).expect("json");
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&f).expect("read")).expect("json");
         for r in v["Records"].as_array().expect("Records array") {
             out.push(serde_json::to_string(r).expect("serialise"));
         }
@@ -195,14 +274,24 @@ fn cis_patterns_agree_on_real_records() {
     let mut per_pattern = [0usize; 15];
     for rec in &records {
         let e = RawEvent::new(rec).expect("a real record is a JSON object");
-        assert!(!e.is_fallback(), "fast path surprised by a real record: {rec}");
+        assert!(
+            !e.is_fallback(),
+            "fast path surprised by a real record: {rec}"
+        );
         let reference = reference_set(&ps, rec);
         for (i, p) in ps.iter().enumerate() {
-            assert_eq!(p.matches_event(&e), reference.contains(&i), "CIS 4.{} on {rec}", i + 1);
+            assert_eq!(
+                p.matches_event(&e),
+                reference.contains(&i),
+                "CIS 4.{} on {rec}",
+                i + 1
+            );
         }
         // Pretty-printed (newlines, indentation) must not change anything either.
-        let pretty = serde_json::to_string_pretty(&serde_json::from_str::<serde_json::Value>(rec).expect("json"))
-            .expect("serialise");
+        let pretty = serde_json::to_string_pretty(
+            &serde_json::from_str::<serde_json::Value>(rec).expect("json"),
+        )
+        .expect("serialise");
         assert_eq!(set.matches(rec), reference, "set on {rec}");
         assert_eq!(set.matches(&pretty), reference, "set on pretty {rec}");
         let mut by_value = Vec::new();
@@ -215,7 +304,10 @@ fn cis_patterns_agree_on_real_records() {
     // The samples README counts 51 unauthorized-call records among the Stratus ones alone: the
     // comparison above is not vacuous.
     assert!(per_pattern[0] >= 51, "4.1 matched {}", per_pattern[0]);
-    assert!(per_pattern.iter().filter(|&&n| n > 0).count() >= 8, "{per_pattern:?}");
+    assert!(
+        per_pattern.iter().filter(|&&n| n > 0).count() >= 8,
+        "{per_pattern:?}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -224,42 +316,93 @@ fn cis_patterns_agree_on_real_records() {
 fn both(pattern: &str, msg: &str) -> (bool, bool, bool) {
     let p = Pattern::parse(pattern).expect("pattern");
     let set = PatternSet::new(vec![p.clone()]);
-    (p.matches_message(msg), raw_matches(&p, msg), set.matches(msg) == vec![0])
+    (
+        p.matches_message(msg),
+        raw_matches(&p, msg),
+        set.matches(msg) == vec![0],
+    )
 }
 
 #[test]
 fn duplicate_keys_last_wins() {
     assert_eq!(both("{ $.a = 2 }", r#"{"a":1,"a":2}"#), (true, true, true));
-    assert_eq!(both("{ $.a = 1 }", r#"{"a":1,"a":2}"#), (false, false, false));
+    assert_eq!(
+        both("{ $.a = 1 }", r#"{"a":1,"a":2}"#),
+        (false, false, false)
+    );
     // The duplicate spelled with an escape.
-    assert_eq!(both("{ $.a = 1 }", r#"{"a":1,"\u0061":2}"#), (false, false, false));
+    assert_eq!(
+        both("{ $.a = 1 }", r#"{"a":1,"\u0061":2}"#),
+        (false, false, false)
+    );
     // Under `.*`, the hidden first value is not seen.
-    assert_eq!(both("{ $.* = 1 }", r#"{"a":1,"b":3,"a":2}"#), (false, false, false));
-    assert_eq!(both("{ $.o.x = 1 }", r#"{"o":{"x":1},"o":{"y":1}}"#), (false, false, false));
+    assert_eq!(
+        both("{ $.* = 1 }", r#"{"a":1,"b":3,"a":2}"#),
+        (false, false, false)
+    );
+    assert_eq!(
+        both("{ $.o.x = 1 }", r#"{"o":{"x":1},"o":{"y":1}}"#),
+        (false, false, false)
+    );
 }
 
 #[test]
 fn numbers_compare_as_serde_json_renders_them() {
     // serde_json renders `1e3` as `1000.0` and `-0` as `-0.0`.
-    assert_eq!(both(r#"{ $.n = "1000.0" }"#, r#"{"n":1e3}"#), (true, true, true));
-    assert_eq!(both(r#"{ $.n = "1e3" }"#, r#"{"n":1e3}"#), (false, false, false));
-    assert_eq!(both(r#"{ $.n = "-0.0" }"#, r#"{"n":-0}"#), (true, true, true));
-    assert_eq!(both("{ $.n > 5 }", r#"{"n":18446744073709551616}"#), (true, true, true));
+    assert_eq!(
+        both(r#"{ $.n = "1000.0" }"#, r#"{"n":1e3}"#),
+        (true, true, true)
+    );
+    assert_eq!(
+        both(r#"{ $.n = "1e3" }"#, r#"{"n":1e3}"#),
+        (false, false, false)
+    );
+    assert_eq!(
+        both(r#"{ $.n = "-0.0" }"#, r#"{"n":-0}"#),
+        (true, true, true)
+    );
+    assert_eq!(
+        both("{ $.n > 5 }", r#"{"n":18446744073709551616}"#),
+        (true, true, true)
+    );
     // Out of range: serde_json rejects the message, so nothing matches.
-    assert_eq!(both("{ $.a NOT EXISTS }", r#"{"n":1e400}"#), (false, false, false));
+    assert_eq!(
+        both("{ $.a NOT EXISTS }", r#"{"n":1e400}"#),
+        (false, false, false)
+    );
 }
 
 #[test]
 fn escapes_cannot_hide_a_literal_from_the_prefilter() {
-    assert_eq!(both(r#"{ $.t = "Root" }"#, r#"{"t":"Ro\u006ft"}"#), (true, true, true));
-    assert_eq!(both(r#"{ $.t = "/Root/" }"#, r#"{"t":"\/Root\/"}"#), (true, true, true));
-    assert_eq!(both(r#"{ $.t = "a\"b" }"#, r#"{"t":"a\"b"}"#), (true, true, true));
+    assert_eq!(
+        both(r#"{ $.t = "Root" }"#, r#"{"t":"Ro\u006ft"}"#),
+        (true, true, true)
+    );
+    assert_eq!(
+        both(r#"{ $.t = "/Root/" }"#, r#"{"t":"\/Root\/"}"#),
+        (true, true, true)
+    );
+    assert_eq!(
+        both(r#"{ $.t = "a\"b" }"#, r#"{"t":"a\"b"}"#),
+        (true, true, true)
+    );
 }
 
 #[test]
 fn invalid_or_non_object_messages_never_match() {
-    for msg in [r#"{"a":1"#, r#"{"a":1} x"#, r#"[{"a":1}]"#, r#"{"a":"\ud800"}"#, "{\"a\":\"x\u{1}\"}", r#"{"a":01}"#] {
-        assert_eq!(both("{ $.b NOT EXISTS }", msg), (false, false, false), "{msg}");
+    for msg in [
+        r#"{"a":1"#,
+        r#"{"a":1} x"#,
+        r#"[{"a":1}]"#,
+        r#"{"a":"\ud800"}"#,
+        "{\"a\":\"x\u{1}\"}",
+        r#"{"a":01}"#,
+    ] {
+        assert_eq!(
+            both("{ $.b NOT EXISTS }", msg),
+            (false, false, false),
+            "{msg}"
+        );
     }
     // ... while the valid form does (NOT EXISTS is true on any object without `b`).
     assert_eq!(both("{ $.b NOT EXISTS }", r#"{"a":1}"#), (true, true, true));

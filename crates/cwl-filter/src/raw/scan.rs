@@ -28,9 +28,17 @@ pub(crate) enum RawVal {
     Null,
     Bool(bool),
     /// The number's text; `plain` when that text is already `serde_json`'s own rendering.
-    Number { start: u32, end: u32, plain: bool },
+    Number {
+        start: u32,
+        end: u32,
+        plain: bool,
+    },
     /// The string's content between the quotes; `escaped` when it holds a backslash.
-    String { start: u32, end: u32, escaped: bool },
+    String {
+        start: u32,
+        end: u32,
+        escaped: bool,
+    },
     Object,
     Array,
 }
@@ -58,7 +66,11 @@ impl RawVal {
                     }
                 }
             }
-            RawVal::String { start, end, escaped } => {
+            RawVal::String {
+                start,
+                end,
+                escaped,
+            } => {
                 if escaped {
                     // Rare: let serde_json unescape the quoted text, so the result is its own.
                     let quoted = src.get(start as usize - 1..end as usize + 1)?;
@@ -231,7 +243,11 @@ impl<'a> Scanner<'a> {
         match self.peek().ok_or(Surprise)? {
             b'"' => {
                 let (start, end, escaped) = self.string()?;
-                Ok(RawVal::String { start, end, escaped })
+                Ok(RawVal::String {
+                    start,
+                    end,
+                    escaped,
+                })
             }
             b'{' => Ok(RawVal::Object),
             b'[' => Ok(RawVal::Array),
@@ -327,20 +343,5 @@ impl<'a> Scanner<'a> {
     /// The bytes of a key (raw, i.e. only meaningful when it has no escapes).
     pub(crate) fn bytes(&self, start: u32, end: u32) -> &'a [u8] {
         &self.b[start as usize..end as usize]
-    }
-}
-
-/// Validates a whole trimmed message as one JSON object in the simple subset.
-pub(crate) fn validate_object(src: &str) -> Scan<()> {
-    let mut s = Scanner::new(src)?;
-    if s.peek() != Some(b'{') {
-        return Err(Surprise);
-    }
-    s.skip_value(0)?;
-    s.ws();
-    if s.pos == s.b.len() {
-        Ok(())
-    } else {
-        Err(Surprise)
     }
 }
