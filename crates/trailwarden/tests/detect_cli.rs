@@ -49,15 +49,26 @@ fn pairs(lines: &[Value]) -> Vec<(String, String)> {
     lines
         .iter()
         .map(|l| {
-            let id = l.get("control").or_else(|| l.get("rule")).and_then(Value::as_str).unwrap_or("?");
-            (id.to_string(), l["summary"].as_str().unwrap_or("").to_string())
+            let id = l
+                .get("control")
+                .or_else(|| l.get("rule"))
+                .and_then(Value::as_str)
+                .unwrap_or("?");
+            (
+                id.to_string(),
+                l["summary"].as_str().unwrap_or("").to_string(),
+            )
         })
         .collect()
 }
 
 #[test]
 fn folder_to_jsonl() {
-    let out = detect(&["testdata/cloudtrail/synthetic/changes.ndjson", "--format", "jsonl"]);
+    let out = detect(&[
+        "testdata/cloudtrail/synthetic/changes.ndjson",
+        "--format",
+        "jsonl",
+    ]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let lines = jsonl(&out);
     let got = pairs(&lines);
@@ -78,7 +89,21 @@ fn folder_to_jsonl() {
     );
     // The contract keys, on every line.
     for l in &lines {
-        for key in ["event_id", "event_name", "event_time", "account", "region", "actor", "summary", "severity", "source_ip", "user_agent", "resources", "error", "location"] {
+        for key in [
+            "event_id",
+            "event_name",
+            "event_time",
+            "account",
+            "region",
+            "actor",
+            "summary",
+            "severity",
+            "source_ip",
+            "user_agent",
+            "resources",
+            "error",
+            "location",
+        ] {
             assert!(l.get(key).is_some(), "missing {key} in {l}");
         }
     }
@@ -87,37 +112,69 @@ fn folder_to_jsonl() {
     assert_eq!(first["account"], "111122223333");
     assert_eq!(first["source_ip"], "203.0.113.42");
     assert_eq!(first["location"]["line"], 1);
-    assert_eq!(first["resources"][0], serde_json::json!({"type": "security-group", "id": "sg-0abc"}));
+    assert_eq!(
+        first["resources"][0],
+        serde_json::json!({"type": "security-group", "id": "sg-0abc"})
+    );
     // The duplicate delivery of the first record (last line of the file) is reported once.
     assert!(stderr(&out).contains("(1 duplicate)"), "{}", stderr(&out));
 }
 
 #[test]
 fn examples_folder_skips_digests_and_reads_gzip() {
-    let out = detect(&["examples/logs", "--format", "jsonl", "--controls", "4.5,4.10"]);
+    let out = detect(&[
+        "examples/logs",
+        "--format",
+        "jsonl",
+        "--controls",
+        "4.5,4.10",
+    ]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let got = pairs(&jsonl(&out));
     assert_eq!(got.len(), 4, "{got:?}");
     assert_eq!(got.iter().filter(|(c, _)| c == "4.5").count(), 2);
-    assert!(got.contains(&("4.10".into(), "christophe opened tcp/22 to 208.236.235.254/0 on sg-003dc7f1f1c686164 (us-northeast-1r)".into())));
-    assert!(stderr(&out).contains("1 ignored"), "the digest file: {}", stderr(&out));
+    assert!(got.contains(&(
+        "4.10".into(),
+        "christophe opened tcp/22 to 208.236.235.254/0 on sg-003dc7f1f1c686164 (us-northeast-1r)"
+            .into()
+    )));
+    assert!(
+        stderr(&out).contains("1 ignored"),
+        "the digest file: {}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn custom_rules_only() {
-    let out = detect(&["examples/logs", "--format", "jsonl", "--controls", "none", "--rules", "examples/rules/custom.toml"]);
+    let out = detect(&[
+        "examples/logs",
+        "--format",
+        "jsonl",
+        "--controls",
+        "none",
+        "--rules",
+        "examples/rules/custom.toml",
+    ]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let lines = jsonl(&out);
     assert!(lines.iter().all(|l| l.get("control").is_none()));
     let got = pairs(&lines);
-    assert!(got.contains(&("ec2-instance-connect-key".into(), "alice pushed an SSH key for ec2-user to i-0123456789abcdef0 (us-east-1)".into())));
-    let key = lines.iter().find(|l| l["rule"] == "iam-access-key-created").expect("access key rule");
+    assert!(got.contains(&(
+        "ec2-instance-connect-key".into(),
+        "alice pushed an SSH key for ec2-user to i-0123456789abcdef0 (us-east-1)".into()
+    )));
+    let key = lines
+        .iter()
+        .find(|l| l["rule"] == "iam-access-key-created")
+        .expect("access key rule");
     assert_eq!(key["severity"], "high");
 }
 
 #[test]
 fn envelopes_on_stdin_and_files() {
-    let body = std::fs::read(repo().join("testdata/cloudtrail/envelopes/eventbridge.json")).unwrap();
+    let body =
+        std::fs::read(repo().join("testdata/cloudtrail/envelopes/eventbridge.json")).unwrap();
     let out = detect_stdin(&["--format", "jsonl"], &body);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let lines = jsonl(&out);
@@ -125,7 +182,12 @@ fn envelopes_on_stdin_and_files() {
     assert_eq!(lines[0]["control"], "4.5");
     assert_eq!(lines[0]["location"]["origin"], "<stdin>");
 
-    let out = detect(&["testdata/cloudtrail/envelopes/cwl-subscription.json.gz", "testdata/cloudtrail/envelopes/cwl-control.json.gz", "--format", "jsonl"]);
+    let out = detect(&[
+        "testdata/cloudtrail/envelopes/cwl-subscription.json.gz",
+        "testdata/cloudtrail/envelopes/cwl-control.json.gz",
+        "--format",
+        "jsonl",
+    ]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let got: Vec<String> = pairs(&jsonl(&out)).into_iter().map(|p| p.0).collect();
     assert_eq!(got, vec!["4.10", "4.7"]);
@@ -137,15 +199,29 @@ fn malformed_inputs_are_reported_and_skipped() {
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let err = stderr(&out);
     // One message per problem, each naming its file and where in it.
-    assert!(err.contains("invalid.json:1 (record 1): invalid JSON"), "{err}");
-    assert!(err.contains("not-cloudtrail.json:1: not CloudTrail"), "{err}");
+    assert!(
+        err.contains("invalid.json:1 (record 1): invalid JSON"),
+        "{err}"
+    );
+    assert!(
+        err.contains("not-cloudtrail.json:1: not CloudTrail"),
+        "{err}"
+    );
     assert!(err.contains("mixed.ndjson:2: invalid JSON"), "{err}");
     assert!(err.contains("truncated.json.gz"), "{err}");
     assert!(err.contains("truncated gzip"), "{err}");
-    assert!(!err.contains("digest-named-explicitly"), "a digest is skipped, not a problem: {err}");
+    assert!(
+        !err.contains("digest-named-explicitly"),
+        "a digest is skipped, not a problem: {err}"
+    );
     // The good records around the damage still produce alerts.
     let lines = jsonl(&out);
-    let from = |file: &str| lines.iter().filter(|l| l["location"]["origin"].as_str().unwrap().ends_with(file)).count();
+    let from = |file: &str| {
+        lines
+            .iter()
+            .filter(|l| l["location"]["origin"].as_str().unwrap().ends_with(file))
+            .count()
+    };
     assert_eq!(from("invalid.json"), 1, "the record before the bad one");
     assert_eq!(from("mixed.ndjson"), 2, "lines 1 and 3");
     assert!(from("truncated.json.gz") > 10, "records before the cut");
@@ -153,11 +229,21 @@ fn malformed_inputs_are_reported_and_skipped() {
 
 #[test]
 fn oversized_record_is_skipped() {
-    let big = format!(r#"{{"eventName":"StopLogging","padding":"{}"}}"#, "x".repeat(5000));
+    let big = format!(
+        r#"{{"eventName":"StopLogging","padding":"{}"}}"#,
+        "x".repeat(5000)
+    );
     let input = format!("{big}\n{{\"eventName\":\"DeleteTrail\"}}\n");
-    let out = detect_stdin(&["--format", "jsonl", "--max-record-size", "1000"], input.as_bytes());
+    let out = detect_stdin(
+        &["--format", "jsonl", "--max-record-size", "1000"],
+        input.as_bytes(),
+    );
     assert_eq!(out.status.code(), Some(3));
-    assert!(stderr(&out).contains("<stdin>:1: record larger than 1000 bytes"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("<stdin>:1: record larger than 1000 bytes"),
+        "{}",
+        stderr(&out)
+    );
     let lines = jsonl(&out);
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0]["event_name"], "DeleteTrail");
@@ -165,18 +251,28 @@ fn oversized_record_is_skipped() {
 
 #[test]
 fn nothing_matched_is_exit_0_and_text_format() {
-    let out = detect_stdin(&[], br#"{"eventName":"DescribeInstances","eventSource":"ec2.amazonaws.com"}"#);
+    let out = detect_stdin(
+        &[],
+        br#"{"eventName":"DescribeInstances","eventSource":"ec2.amazonaws.com"}"#,
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(out.stdout.is_empty());
 
-    let out = detect(&["testdata/cloudtrail/synthetic/changes.json.gz", "--controls", "4.7"]);
+    let out = detect(&[
+        "testdata/cloudtrail/synthetic/changes.json.gz",
+        "--controls",
+        "4.7",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
     let mut lines = text.lines();
     let head = lines.next().unwrap();
     assert!(head.starts_with("CRITICAL 4.7"), "{head}");
     assert!(head.ends_with("alice scheduled deletion of KMS key 1234abcd-12ab-34cd-56ef-1234567890ab in 7 days (us-east-1)"), "{head}");
-    assert!(lines.next().unwrap().contains("ScheduleKeyDeletion from 203.0.113.42"));
+    assert!(lines
+        .next()
+        .unwrap()
+        .contains("ScheduleKeyDeletion from 203.0.113.42"));
 }
 
 #[test]
@@ -192,8 +288,16 @@ fn usage_errors_exit_2() {
     let dir = std::env::temp_dir().join(format!("tw-detect-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let rules = dir.join("bad.toml");
-    std::fs::write(&rules, "[[rule]]\nname = \"bad\"\npattern = '{ $.eventName = \"x\" && }'\n").unwrap();
-    let out = detect(&["--rules", rules.to_str().unwrap(), "testdata/cloudtrail/synthetic"]);
+    std::fs::write(
+        &rules,
+        "[[rule]]\nname = \"bad\"\npattern = '{ $.eventName = \"x\" && }'\n",
+    )
+    .unwrap();
+    let out = detect(&[
+        "--rules",
+        rules.to_str().unwrap(),
+        "testdata/cloudtrail/synthetic",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(err.contains("bad.toml: rule bad: invalid pattern"), "{err}");

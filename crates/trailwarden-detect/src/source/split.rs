@@ -112,6 +112,18 @@ impl Capture {
             overflow: false,
         }
     }
+    fn extend(&mut self, bytes: &[u8]) {
+        if self.overflow {
+            return;
+        }
+        if self.bytes.len() + bytes.len() > self.limit {
+            self.overflow = true;
+            self.bytes = Vec::new();
+        } else {
+            self.bytes.extend_from_slice(bytes);
+        }
+    }
+
     fn push(&mut self, b: u8) {
         if self.overflow {
             return;
@@ -247,27 +259,53 @@ impl<R: BufRead> Splitter<R> {
         }
     }
 
+    /// Reads a string. Most bytes of a record are inside strings, so the buffer is scanned in
+    /// bulk (memchr) for the three bytes that matter: the closing quote, a backslash, a newline.
     fn read_string(&mut self, cap: &mut Capture) -> Res<()> {
         self.bump()?; // the opening quote
         cap.push(b'"');
         let mut escaped = false;
         loop {
-            let Some(b) = self.bump()? else {
-                return Err(self.syntax("unterminated string at end of input"));
+            let buf = match self.reader.fill_buf() {
+                Ok(buf) => buf,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(self.io_err(e)),
             };
-            if b == b'\n' {
-                return Err(SplitError::Syntax {
-                    line: self.line - 1,
-                    message: "unterminated string at end of line".into(),
-                });
+            if buf.is_empty() {
+                return Err(self.syntax("unterminated string at end of input"));
             }
-            cap.push(b);
-            if escaped {
+            // After a backslash the next byte is taken as is (only a newline is still an error).
+            let from = usize::from(escaped);
+            if escaped && buf[0] != b'\n' {
+                cap.push(buf[0]);
                 escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                return Ok(());
+            }
+            let (used, stop) = match memchr::memchr3(b'"', b'\\', b'\n', &buf[from..]) {
+                _ if from == 1 && buf[0] == b'\n' => (0, Some(b'\n')),
+                Some(i) => (from + i + 1, Some(buf[from + i])),
+                None => (buf.len(), None),
+            };
+            let end = if stop == Some(b'\n') {
+                used.saturating_sub(1)
+            } else {
+                used
+            };
+            cap.extend(&buf[from.min(end)..end]);
+            self.reader.consume(used);
+            match stop {
+                Some(b'"') => return Ok(()),
+                Some(b'\\') => escaped = true,
+                Some(_) => {
+                    let line = self.line;
+                    if used > 0 {
+                        self.line += 1; // the newline was consumed
+                    }
+                    return Err(SplitError::Syntax {
+                        line,
+                        message: "unterminated string at end of line".into(),
+                    });
+                }
+                None => {}
             }
         }
     }
@@ -673,6 +711,43 @@ mod tests {
         assert_eq!(out.len(), 2);
         assert!(out[0].as_ref().unwrap_err().contains("record 0"));
         assert_eq!(out[1], Ok(("{\"b\":1}".into(), 1, Some(1))));
+    }
+
+    /// Bulk string scanning must not depend on where the reader's buffer happens to end.
+    #[test]
+    fn buffer_boundaries_do_not_matter() {
+        let inputs = [
+            r#"{"Records":[{"a":"x\"y\\","b":"]}"},{"c":"\u00e9\n"}]}"#,
+            "{\"a\":\"b\\\\\"}\n{\"c\":\"d\n{\"e\":1}\n",
+            "[{\"k\":\"v\\\n\"}]",
+        ];
+        for input in inputs {
+            let reference = split(input, Layout::Auto, 1000);
+            for cap in 1..8 {
+                let reader = std::io::BufReader::with_capacity(cap, input.as_bytes());
+                let mut s = Splitter::new(reader, Layout::Auto, 1000);
+                let mut out = Vec::new();
+                while let Some(p) = s.next_piece() {
+                    out.push(match p {
+                        Ok(Piece::Value { bytes, line }) => {
+                            Ok((String::from_utf8(bytes).unwrap(), line, None))
+                        }
+                        Ok(Piece::Element { bytes, line, index }) => {
+                            Ok((String::from_utf8(bytes).unwrap(), line, Some(index)))
+                        }
+                        Err(e) => Err(e.to_string()),
+                    });
+                }
+                assert_eq!(out, reference, "buffer of {cap} bytes, input {input:?}");
+            }
+        }
+        // And the reference itself is right about the first input.
+        let first = split(inputs[0], Layout::Auto, 1000);
+        assert_eq!(
+            first[0],
+            Ok((r#"{"a":"x\"y\\","b":"]}"}"#.to_string(), 1, Some(0)))
+        );
+        assert_eq!(first.len(), 2);
     }
 
     #[test]
