@@ -21,7 +21,7 @@
 //! let p = Pattern::parse(r#"{($.errorCode="*UnauthorizedOperation") || ($.errorCode="AccessDenied*") && ($.eventName!="HeadBucket")}"#)?;
 //! assert_eq!(p.kind(), PatternKind::Json);
 //! // `&&` binds tighter than `||`: A || (B && C).
-//! assert_eq!(p.to_string(), r#"{ $.errorCode = "*UnauthorizedOperation" || ($.errorCode = AccessDenied* && $.eventName != HeadBucket) }"#);
+//! assert_eq!(p.to_string(), "{ $.errorCode = *UnauthorizedOperation || ($.errorCode = AccessDenied* && $.eventName != HeadBucket) }");
 //! assert!(p.matches_message(r#"{"errorCode": "AccessDenied", "eventName": "GetObject"}"#));
 //! assert!(!p.matches_message(r#"{"errorCode": "AccessDenied", "eventName": "HeadBucket"}"#));
 //!

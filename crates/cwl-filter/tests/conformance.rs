@@ -18,6 +18,18 @@ struct File {
     test: Vec<MatchVector>,
     #[serde(default)]
     error: Vec<ErrorVector>,
+    #[serde(default)]
+    parse: Vec<ParseVector>,
+}
+
+/// A pattern that must parse (and round-trip), optionally to a given canonical form.
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct ParseVector {
+    name: String,
+    pattern: String,
+    source: Option<String>,
+    canonical: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -104,6 +116,20 @@ fn check_match(v: &MatchVector) -> Result<(), String> {
     Ok(())
 }
 
+fn check_parse(v: &ParseVector) -> Result<(), String> {
+    let p = Pattern::parse(&v.pattern).map_err(|e| format!("parse error:\n{e}"))?;
+    let printed = p.to_string();
+    match Pattern::parse(&printed) {
+        Ok(q) if q == p => {}
+        Ok(q) => return Err(format!("print/parse round trip changed the pattern: {printed:?} → {q:?}")),
+        Err(e) => return Err(format!("canonical form {printed:?} does not parse:\n{e}")),
+    }
+    match &v.canonical {
+        Some(want) if &printed != want => Err(format!("canonical form = {printed:?}, expected {want:?}")),
+        _ => Ok(()),
+    }
+}
+
 fn check_error(v: &ErrorVector) -> Result<(), String> {
     let pattern = match (&v.pattern, &v.pattern_repeat, v.repeat) {
         (Some(p), None, None) => p.clone(),
@@ -152,6 +178,13 @@ fn conformance() {
             run += 1;
             if let Err(e) = check_match(v) {
                 failures.push(format!("{fname}:{} pattern {:?} event {:?}\n  {e}", v.name, v.pattern, v.event));
+            }
+        }
+        for v in &file.parse {
+            assert!(names.insert(v.name.clone()), "duplicate vector name {}", v.name);
+            run += 1;
+            if let Err(e) = check_parse(v) {
+                failures.push(format!("{fname}:{} pattern {:?}\n  {e}", v.name, v.pattern));
             }
         }
         for v in &file.error {
