@@ -200,3 +200,89 @@ impl Detector {
         sink.flush()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::source::{Input, Layout};
+
+    /// An in-memory source that records what `finished` was told.
+    struct Fake {
+        inputs: Vec<(&'static str, String)>,
+        finished: Vec<(String, bool)>,
+    }
+
+    impl Source for Fake {
+        fn next_input(&mut self) -> Option<Result<Input, Problem>> {
+            if self.inputs.is_empty() {
+                return None;
+            }
+            let (name, body) = self.inputs.remove(0);
+            if body == "unopenable" {
+                let loc = Location::new(Arc::from(name), None, None);
+                return Some(Err(Problem::new(loc, "cannot open: permission denied")));
+            }
+            Some(Ok(Input {
+                name: Arc::from(name),
+                reader: Box::new(Cursor::new(body.into_bytes())),
+                layout: Layout::Auto,
+            }))
+        }
+        fn finished(&mut self, name: &str, clean: bool) {
+            self.finished.push((name.to_string(), clean));
+        }
+    }
+
+    #[test]
+    fn run_counts_dedups_across_inputs_and_acknowledges() {
+        let rule = Rule::control("4.5", "trail", "{ $.eventName = StopLogging }").unwrap();
+        let mut d = Detector::new(vec![rule]);
+        let stop = r#"{"eventName":"StopLogging","eventID":"e1"}"#;
+        let garbage: String = (0..8).map(|i| format!("{{\"x\":{i}}}\n")).collect();
+        let mut source = Fake {
+            inputs: vec![
+                ("a", format!("{stop}\n")),
+                (
+                    "b",
+                    format!("{stop}\n{{\"eventName\":\"StopLogging\",\"eventID\":\"e2\"}}\n"),
+                ),
+                ("c", garbage),
+                ("d", "unopenable".into()),
+            ],
+            finished: Vec::new(),
+        };
+        let mut alerts: Vec<Alert> = Vec::new();
+        let mut seen = Vec::new();
+        d.run(&mut source, &mut alerts, &mut |p| seen.push(p.to_string()))
+            .unwrap();
+        assert_eq!(
+            alerts
+                .iter()
+                .map(|a| a.event_id.clone().unwrap())
+                .collect::<Vec<_>>(),
+            vec!["e1", "e2"]
+        );
+        assert_eq!(d.stats.records, 3);
+        assert_eq!(d.stats.duplicates, 1);
+        assert_eq!(d.stats.inputs, 3);
+        assert_eq!(
+            d.stats.problems, 9,
+            "8 garbage lines and the unopenable input"
+        );
+        assert_eq!(
+            source.finished,
+            vec![
+                ("a".to_string(), true),
+                ("b".to_string(), true),
+                ("c".to_string(), false)
+            ]
+        );
+        // Five problems of `c` shown, then the remainder summed up, then `d`.
+        assert_eq!(seen.len(), 7, "{seen:#?}");
+        assert_eq!(seen[5], "c: 3 more problem(s) in this input not shown");
+        assert_eq!(seen[6], "d: cannot open: permission denied");
+    }
+}

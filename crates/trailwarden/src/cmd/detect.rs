@@ -25,6 +25,11 @@ use trailwarden_detect::source::{FsSource, MAX_RECORD_BYTES};
 use trailwarden_detect::{rules, Detector, Rule, Stats};
 
 #[derive(clap::Args)]
+#[command(
+    after_help = "Exit codes: 0 nothing matched; 1 alerts were printed; 2 usage or input error \
+(bad control id, rules file, missing SOURCE); 3 some input was skipped as malformed (see stderr).\n\n\
+Example: trailwarden detect examples/logs --rules examples/rules/custom.toml --format jsonl"
+)]
 pub struct Args {
     /// Files, folders (recursive) or `-` for stdin [default: -].
     #[arg(value_name = "SOURCE")]
