@@ -9,13 +9,16 @@ use serde_json::{json, Value};
 
 const CIS_4_1: &str = r#"{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") && ($.sourceIPAddress!="delivery.logs.amazonaws.com") && ($.eventName!="HeadBucket") }"#;
 const CIS_4_1_IAC: &str = r#"{(($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*")) && (($.sourceIPAddress!="delivery.logs.amazonaws.com") && ($.eventName!="HeadBucket"))}"#;
-const CIS_4_1_V12: &str = r#"{($.errorCode="*UnauthorizedOperation") || ($.errorCode="AccessDenied*")}"#;
-const CIS_4_2: &str = r#"{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") }"#;
+const CIS_4_1_V12: &str =
+    r#"{($.errorCode="*UnauthorizedOperation") || ($.errorCode="AccessDenied*")}"#;
+const CIS_4_2: &str =
+    r#"{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") }"#;
 const CIS_4_2_SSO: &str = r#"{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") && ($.userIdentity.type = "IAMUser") && ($.responseElements.ConsoleLogin = "Success") }"#;
 const CIS_4_3: &str = r#"{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }"#;
 const CIS_4_4: &str = "{($.eventName=DeleteGroupPolicy)||($.eventName=DeleteRolePolicy)||($.eventName=DeleteUserPolicy)||($.eventName=PutGroupPolicy)||($.eventName=PutRolePolicy)||($.eventName=PutUserPolicy)||($.eventName=CreatePolicy)||($.eventName=DeletePolicy)||($.eventName=CreatePolicyVersion)||($.eventName=DeletePolicyVersion)||($.eventName=AttachRolePolicy)||($.eventName=DetachRolePolicy)||($.eventName=AttachUserPolicy)||($.eventName=DetachUserPolicy)||($.eventName=AttachGroupPolicy)||($.eventName=DetachGroupPolicy)}";
 const CIS_4_5: &str = "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }";
-const CIS_4_6: &str = r#"{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }"#;
+const CIS_4_6: &str =
+    r#"{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }"#;
 const CIS_4_7: &str = "{($.eventSource = kms.amazonaws.com) && (($.eventName=DisableKey)||($.eventName=ScheduleKeyDeletion)) }";
 const CIS_4_8: &str = "{ ($.eventSource = s3.amazonaws.com) && (($.eventName = PutBucketAcl) || ($.eventName = PutBucketPolicy) || ($.eventName = PutBucketCors) || ($.eventName = PutBucketLifecycle) || ($.eventName = PutBucketReplication) || ($.eventName = DeleteBucketPolicy) || ($.eventName = DeleteBucketCors) || ($.eventName = DeleteBucketLifecycle) || ($.eventName = DeleteBucketReplication)) }";
 const CIS_4_9: &str = "{ ($.eventSource = config.amazonaws.com) && (($.eventName=StopConfigurationRecorder)||($.eventName=DeleteDeliveryChannel)||($.eventName=PutDeliveryChannel)||($.eventName=PutConfigurationRecorder)) }";
@@ -61,12 +64,21 @@ fn check(required: &Pattern, actual: &[Pattern]) -> Coverage {
     if let Verdict::NotCovered { counterexample } = &c.verdict {
         let msg = counterexample.to_string();
         assert!(required.matches_message(&msg), "required misses {msg}");
-        assert!(actual.iter().all(|a| !a.matches_message(&msg)), "an actual matches {msg}");
+        assert!(
+            actual.iter().all(|a| !a.matches_message(&msg)),
+            "an actual matches {msg}"
+        );
     }
     if let Some(b) = &c.broader {
         let msg = b.to_string();
-        assert!(!required.matches_message(&msg), "required matches broader {msg}");
-        assert!(actual.iter().any(|a| a.matches_message(&msg)), "no actual matches broader {msg}");
+        assert!(
+            !required.matches_message(&msg),
+            "required matches broader {msg}"
+        );
+        assert!(
+            actual.iter().any(|a| a.matches_message(&msg)),
+            "no actual matches broader {msg}"
+        );
     }
     c
 }
@@ -127,13 +139,24 @@ fn missing_event_name_is_the_counterexample() {
     let c = cov(CIS_4_4, &[&without]);
     assert_eq!(counterexample(&c)["eventName"], "DetachGroupPolicy");
     assert_eq!(c.broader, None);
-    let c = cov(CIS_4_10.replace("($.eventName = DeleteSecurityGroup) }", "($.eventName = DeleteSecurityGroup) || ($.eventName = ModifySecurityGroupRules) }").as_str(), &[CIS_4_10]);
+    let c = cov(
+        CIS_4_10
+            .replace(
+                "($.eventName = DeleteSecurityGroup) }",
+                "($.eventName = DeleteSecurityGroup) || ($.eventName = ModifySecurityGroupRules) }",
+            )
+            .as_str(),
+        &[CIS_4_10],
+    );
     assert_eq!(counterexample(&c)["eventName"], "ModifySecurityGroupRules");
 }
 
 #[test]
 fn narrowed_by_region_is_not_covered() {
-    let narrowed = format!("{{ ({}) && $.awsRegion = \"us-east-1\" }}", &CIS_4_5[1..CIS_4_5.len() - 1]);
+    let narrowed = format!(
+        "{{ ({}) && $.awsRegion = \"us-east-1\" }}",
+        &CIS_4_5[1..CIS_4_5.len() - 1]
+    );
     let c = cov(CIS_4_5, &[&narrowed]);
     let cx = counterexample(&c);
     assert_ne!(cx.get("awsRegion"), Some(&json!("us-east-1")));
@@ -145,7 +168,13 @@ fn cis_4_1_precedence_matters() {
     // A || B && C && D is not covered by the IaC form (A || B) && C && D ...
     let c = cov(CIS_4_1, &[CIS_4_1_IAC]);
     let cx = counterexample(&c);
-    assert!(cx["errorCode"].as_str().unwrap().ends_with("UnauthorizedOperation"), "{cx}");
+    assert!(
+        cx["errorCode"]
+            .as_str()
+            .unwrap()
+            .ends_with("UnauthorizedOperation"),
+        "{cx}"
+    );
     // ... but is by the v1.2 form A || B, which is broader.
     let c = cov(CIS_4_1, &[CIS_4_1_V12]);
     assert_eq!(c.verdict, Verdict::Covered);
@@ -168,7 +197,9 @@ fn cis_4_2_sso_variant_is_narrower() {
 fn cis_4_3_reordered_is_covered() {
     let c = cov(
         CIS_4_3,
-        &[r#"{ $.eventType != AwsServiceEvent && ($.userIdentity.invokedBy NOT EXISTS) && $.userIdentity.type = Root }"#],
+        &[
+            r#"{ $.eventType != AwsServiceEvent && ($.userIdentity.invokedBy NOT EXISTS) && $.userIdentity.type = Root }"#,
+        ],
     );
     assert_eq!(c.verdict, Verdict::Covered);
     assert_eq!(c.broader, None);
@@ -183,7 +214,9 @@ fn not_exists_and_ne_follow_the_semantics() {
     let b = c.broader.expect("broader");
     assert!(b["userIdentity"].get("invokedBy").is_some(), "{b}");
     let c = cov(loose, &[CIS_4_3]);
-    assert!(counterexample(&c)["userIdentity"].get("invokedBy").is_some());
+    assert!(counterexample(&c)["userIdentity"]
+        .get("invokedBy")
+        .is_some());
     // `!=` is false on a missing field: `$.eventType != X` does not cover "eventType missing".
     let c = cov(
         r#"{ $.userIdentity.type = "Root" && ($.eventType NOT EXISTS || $.eventType != "AwsServiceEvent") }"#,
@@ -217,11 +250,23 @@ fn term_actual_never_proves_coverage() {
     let c = cov(CIS_4_6, &["ERROR"]);
     assert!(!c.verdict.is_covered(), "{c}");
     // A term actual that cannot match the counterexample's text yields a verified counterexample.
-    assert!(matches!(c.verdict, Verdict::NotCovered { .. } | Verdict::Unknown { .. }));
+    assert!(matches!(
+        c.verdict,
+        Verdict::NotCovered { .. } | Verdict::Unknown { .. }
+    ));
     // A non-JSON required pattern is only covered by itself or by the empty pattern.
-    assert_eq!(cov("ERROR -DEBUG", &["ERROR  -DEBUG"]).verdict, Verdict::Covered);
-    assert!(matches!(cov("ERROR", &["ERROR -DEBUG"]).verdict, Verdict::Unknown { .. }));
-    assert!(matches!(cov("", &[CIS_4_4]).verdict, Verdict::Unknown { .. }));
+    assert_eq!(
+        cov("ERROR -DEBUG", &["ERROR  -DEBUG"]).verdict,
+        Verdict::Covered
+    );
+    assert!(matches!(
+        cov("ERROR", &["ERROR -DEBUG"]).verdict,
+        Verdict::Unknown { .. }
+    ));
+    assert!(matches!(
+        cov("", &[CIS_4_4]).verdict,
+        Verdict::Unknown { .. }
+    ));
 }
 
 #[test]
@@ -235,7 +280,14 @@ fn cis_4_13_audit_and_remediation_forms() {
 #[test]
 fn regex_wildcards_booleans_nesting_and_numbers() {
     // A regex anchored at the start and a prefix wildcard denote the same strings.
-    assert_eq!(cov("{ $.eventName = %^Delete% }", &["{ $.eventName = Delete* }"]).verdict, Verdict::Covered);
+    assert_eq!(
+        cov(
+            "{ $.eventName = %^Delete% }",
+            &["{ $.eventName = Delete* }"]
+        )
+        .verdict,
+        Verdict::Covered
+    );
     let c = cov("{ $.eventName = Delete* }", &["{ $.eventName = %Delete% }"]);
     assert_eq!(c.verdict, Verdict::Covered);
     assert!(c.broader.is_some());
@@ -256,15 +308,26 @@ fn regex_wildcards_booleans_nesting_and_numbers() {
     // Numbers: one representative per interval cut by the literals decides exactly.
     let c = cov("{ $.n > 3 }", &["{ $.n > 5 }"]);
     let n = &counterexample(&c)["n"];
-    assert!(n.as_f64().or_else(|| n.as_str().and_then(|s| s.parse().ok())).unwrap() <= 5.0);
+    assert!(
+        n.as_f64()
+            .or_else(|| n.as_str().and_then(|s| s.parse().ok()))
+            .unwrap()
+            <= 5.0
+    );
     let c = cov("{ $.n > 5 }", &["{ $.n > 3 }"]);
     assert_eq!(c.verdict, Verdict::Covered);
     assert!(c.broader.is_some());
-    assert_eq!(cov("{ $.n >= 5 }", &["{ $.n > 5 }", "{ $.n = 5 }"]).verdict, Verdict::Covered);
+    assert_eq!(
+        cov("{ $.n >= 5 }", &["{ $.n > 5 }", "{ $.n = 5 }"]).verdict,
+        Verdict::Covered
+    );
     let c = cov("{ $.n >= 5 }", &["{ $.n > 5 }", "{ $.n = 5.5 }"]);
     assert_eq!(counterexample(&c)["n"], 5);
     // `!=` with a number is false on non-numbers, so it does not cover "anything but 5".
-    let c = cov("{ $.n NOT EXISTS || $.n != 5 || $.n = 5 }", &["{ $.n != 5 || $.n = 5 }"]);
+    let c = cov(
+        "{ $.n NOT EXISTS || $.n != 5 || $.n = 5 }",
+        &["{ $.n != 5 || $.n = 5 }"],
+    );
     assert!(matches!(c.verdict, Verdict::NotCovered { .. }), "{c}");
     // Text and numeric comparisons on one selector are not modelled together, but a
     // counterexample is still found and verified ...
@@ -276,8 +339,13 @@ fn regex_wildcards_booleans_nesting_and_numbers() {
         Verdict::Covered | Verdict::Unknown { .. }
     ));
     // Wildcards: never a proof unless identical.
-    assert!(!cov("{ $.l[*] = x }", &["{ $.l[0] = x }"]).verdict.is_covered());
-    assert_eq!(cov("{ $.l[*] = x }", &["{ $.l[*] = \"x\" }"]).verdict, Verdict::Covered);
+    assert!(!cov("{ $.l[*] = x }", &["{ $.l[0] = x }"])
+        .verdict
+        .is_covered());
+    assert_eq!(
+        cov("{ $.l[*] = x }", &["{ $.l[*] = \"x\" }"]).verdict,
+        Verdict::Covered
+    );
 }
 
 /// Splits a top-level `||` into one filter per disjunct, or reverses a top-level `&&`.

@@ -9,12 +9,33 @@ use serde_json::{json, Value};
 
 const SELECTORS: [&str; 3] = ["$.a", "$.b", "$.a.c"];
 const CONDITIONS: [&str; 14] = [
-    "= x", "= \"xy\"", "= x*", "= *y", "= *x*", "!= x", "!= \"xy\"", "= *", "IS NULL",
-    "IS TRUE", "IS FALSE", "NOT EXISTS", "= %^x%", "= %y$%",
+    "= x",
+    "= \"xy\"",
+    "= x*",
+    "= *y",
+    "= *x*",
+    "!= x",
+    "!= \"xy\"",
+    "= *",
+    "IS NULL",
+    "IS TRUE",
+    "IS FALSE",
+    "NOT EXISTS",
+    "= %^x%",
+    "= %y$%",
 ];
 
 /// Numeric comparisons, on their own selector (mixing them with text ones is not exact).
-const NUMERIC: [&str; 8] = ["$.n > 1", "$.n >= 2", "$.n < 2", "$.n <= 1.5", "$.n = 2", "$.n != 2", "$.n = -1", "$.n NOT EXISTS"];
+const NUMERIC: [&str; 8] = [
+    "$.n > 1",
+    "$.n >= 2",
+    "$.n < 2",
+    "$.n <= 1.5",
+    "$.n = 2",
+    "$.n != 2",
+    "$.n = -1",
+    "$.n NOT EXISTS",
+];
 
 fn leaf() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -62,9 +83,19 @@ fn universe() -> Vec<Value> {
     let mut b_values: Vec<Option<Value>> = vec![None];
     b_values.extend(scalars().into_iter().map(Some));
     let n_values = [
-        None, Some(json!(-1)), Some(json!(0)), Some(json!(1)), Some(json!(1.5)), Some(json!(1.7)),
-        Some(json!(2)), Some(json!(3)), Some(json!("2")), Some(json!("2.0")), Some(json!("x")),
-        Some(json!(null)), Some(json!(true)),
+        None,
+        Some(json!(-1)),
+        Some(json!(0)),
+        Some(json!(1)),
+        Some(json!(1.5)),
+        Some(json!(1.7)),
+        Some(json!(2)),
+        Some(json!(3)),
+        Some(json!("2")),
+        Some(json!("2.0")),
+        Some(json!("x")),
+        Some(json!(null)),
+        Some(json!(true)),
     ];
     let mut out = Vec::new();
     for a in &a_values {
@@ -126,8 +157,16 @@ proptest! {
 }
 
 const WIDE_LEAVES: [&str; 10] = [
-    "$.a = x", "$.a > 1", "$.a = 1", "$.a <= 0", "$.a != 1", "$.l[*] = x", "$.l[0] = x",
-    "$.l[1] != y", "$.a.* = x", "$.b NOT EXISTS",
+    "$.a = x",
+    "$.a > 1",
+    "$.a = 1",
+    "$.a <= 0",
+    "$.a != 1",
+    "$.l[*] = x",
+    "$.l[0] = x",
+    "$.l[1] != y",
+    "$.a.* = x",
+    "$.b NOT EXISTS",
 ];
 
 fn wide() -> impl Strategy<Value = String> {
@@ -145,8 +184,22 @@ fn wide() -> impl Strategy<Value = String> {
 }
 
 fn wide_universe() -> Vec<Value> {
-    let vals = [json!(0), json!(1), json!(2), json!("1"), json!("x"), json!(null), json!({"k": "x"})];
-    let lists = [None, Some(json!([])), Some(json!(["x"])), Some(json!(["y", "x"])), Some(json!(["x", "y"]))];
+    let vals = [
+        json!(0),
+        json!(1),
+        json!(2),
+        json!("1"),
+        json!("x"),
+        json!(null),
+        json!({"k": "x"}),
+    ];
+    let lists = [
+        None,
+        Some(json!([])),
+        Some(json!(["x"])),
+        Some(json!(["y", "x"])),
+        Some(json!(["x", "y"])),
+    ];
     let mut out = Vec::new();
     for a in vals.iter().map(Some).chain([None]) {
         for l in &lists {

@@ -15,7 +15,7 @@ use serde_json::{Map, Number, Value};
 
 use super::atoms::{show_steps, Universe};
 use super::oracle;
-use super::strings::{self, Lang};
+use super::strings::{self, Lang, Spec};
 use crate::ast::{CmpOp, Expr, Operand, Step};
 
 /// The value a region puts at its selector.
@@ -93,9 +93,7 @@ pub(crate) fn compute(uni: &Universe, s: usize) -> SelRegions {
     };
 
     // Languages of the text/regex operands, and the natural candidate strings.
-    let mut lang_src: Vec<String> = Vec::new();
-    // For each language: its text when it is an exact literal (no stars), else `None`.
-    let mut lang_exact: Vec<Option<String>> = Vec::new();
+    let mut specs: Vec<Spec> = Vec::new();
     let mut texts: Vec<&str> = Vec::new();
     let mut natural: Vec<String> = Vec::new();
     let mut numbers: Vec<f64> = Vec::new();
@@ -105,25 +103,28 @@ pub(crate) fn compute(uni: &Universe, s: usize) -> SelRegions {
     for e in &atoms {
         let mut lang = None;
         if let Expr::Compare { value, op, .. } = e {
-            let mut exact = None;
-            let src = match value {
+            let spec = match value {
                 Operand::Text(t) => {
-                    if !t.prefix_star && !t.suffix_star {
-                        exact = Some(t.text.clone());
-                    }
                     texts.push(&t.text);
                     natural.push(t.text.clone());
                     if let Some(x) = crate::parse::number(&t.text) {
                         numbers.push(x);
                     }
-                    Some(strings::text_regex(&t.text, t.prefix_star, t.suffix_star))
+                    Some(Spec::Text {
+                        text: t.text.clone(),
+                        leading: t.prefix_star,
+                        trailing: t.suffix_star,
+                    })
                 }
                 Operand::Regex(r) => {
                     texts.push(&r.source);
                     if has_high_escape(&r.source) {
-                        mark(format!("the regex %{}% on {name} escapes a non-ASCII byte", r.source));
+                        mark(format!(
+                            "the regex %{}% on {name} escapes a non-ASCII byte",
+                            r.source
+                        ));
                     }
-                    Some(strings::search_regex(r.compiled.as_str()))
+                    Some(Spec::Search(r.compiled.as_str().to_string()))
                 }
                 Operand::Number(n) => {
                     numbers.push(n.value);
@@ -131,32 +132,33 @@ pub(crate) fn compute(uni: &Universe, s: usize) -> SelRegions {
                     None
                 }
             };
-            if !matches!(op, CmpOp::Eq | CmpOp::Ne) && src.is_some() {
+            if !matches!(op, CmpOp::Eq | CmpOp::Ne) && spec.is_some() {
                 mark(format!("{name} orders a text value with {op}"));
             }
-            if let Some(src) = src {
-                lang = Some(match lang_src.iter().position(|l| *l == src) {
+            if let Some(spec) = spec {
+                lang = Some(match specs.iter().position(|l| *l == spec) {
                     Some(i) => i,
                     None => {
-                        lang_src.push(src);
-                        lang_exact.push(exact);
-                        lang_src.len() - 1
+                        specs.push(spec);
+                        specs.len() - 1
                     }
                 });
             }
         }
         atom_lang.push(lang);
     }
-    if has_number && !lang_src.is_empty() {
+    if has_number && !specs.is_empty() {
         // A numeric string is both a text and a number: the joint regions are not modelled.
         mark(format!("{name} mixes numeric and text comparisons"));
     }
+    // Preferred witnesses, most natural first: the literals, `X`, then variants that reach the
+    // wildcard regions (`XInternetGateway` for `*InternetGateway`).
     let literals = natural.clone();
+    natural.push("X".into());
     for l in &literals {
         natural.push(format!("X{l}"));
         natural.push(format!("{l}X"));
     }
-    natural.push("X".into());
     natural.push(String::new());
 
     let mut kinds: Vec<Kind> = Vec::new();
@@ -184,13 +186,13 @@ pub(crate) fn compute(uni: &Universe, s: usize) -> SelRegions {
 
     // Strings, exactly (or as candidates when the automaton cannot be built).
     let mut string_checks: Vec<(String, Vec<bool>)> = Vec::new();
-    let exact_lits: Option<Vec<&str>> = lang_exact.iter().map(|l| l.as_deref()).collect();
+    let exact_lits: Option<Vec<&str>> = specs.iter().map(Spec::exact).collect();
     let found = match exact_lits {
         // Only exact literals (the common CIS case): each literal alone, or none of them.
         Some(lits) => Ok(strings::literal_regions(&lits, &natural)),
-        None => lang_src
+        None => specs
             .iter()
-            .map(|s| Lang::new(s))
+            .map(Lang::new)
             .collect::<Result<Vec<Lang>, String>>()
             .and_then(|langs| strings::regions(&langs, &texts, &natural)),
     };
@@ -282,8 +284,16 @@ fn number_candidates(lits: &[f64]) -> (Vec<f64>, bool) {
     v.dedup_by(|a, b| a == b); // -0.0 == 0.0
     let mut out = vec![0.0];
     if let (Some(&lo), Some(&hi)) = (v.first(), v.last()) {
-        let below = if lo - 1.0 < lo { lo - 1.0 } else { lo - lo.abs() };
-        let above = if hi + 1.0 > hi { hi + 1.0 } else { hi + hi.abs() };
+        let below = if lo - 1.0 < lo {
+            lo - 1.0
+        } else {
+            lo - lo.abs()
+        };
+        let above = if hi + 1.0 > hi {
+            hi + 1.0
+        } else {
+            hi + hi.abs()
+        };
         exact &= below < lo && above > hi && below.is_finite() && above.is_finite();
         out.extend([below, above]);
     }

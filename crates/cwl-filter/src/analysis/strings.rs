@@ -4,8 +4,8 @@
 //! prefix, `*X` a suffix, `*X*` an infix, `%re%` "contains a match of `re`"). A string value's truth
 //! on every comparison of the selector is a function of which of these languages it belongs to, so
 //! the achievable truth vectors are the achievable *membership combinations*. We find them all by a
-//! breadth-first search of the product of one dense DFA per language, over an alphabet partitioned
-//! into the DFAs' common byte classes; every reachable product state yields a membership
+//! breadth-first search of the product of one automaton per language (a KMP automaton for text, a
+//! dense DFA for a regex), over an alphabet partitioned into the automata's common byte classes; every reachable product state yields a membership
 //! combination, and the BFS path to it is a (shortest) witness string.
 //!
 //! Exactness: ASCII bytes in the same common class are interchangeable in every DFA, so the ASCII
@@ -27,15 +27,141 @@ const MAX_STATES: usize = 20_000;
 /// Representatives of non-ASCII characters, from different Unicode categories and UTF-8 lengths.
 const FOREIGN: [char; 5] = ['é', '٣', '\u{a0}', '中', '😀'];
 
-/// A language of strings, compiled to a DFA that accepts exactly its members.
-pub(crate) struct Lang {
-    dfa: dense::DFA<Vec<u32>>,
-    start: StateID,
+/// What a language is: a text operand (`X`, `X*`, `*X`, `*X*`, `*`) or a `%regex%` search, given
+/// by the evaluator's own translated source.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Spec {
+    Text {
+        text: String,
+        /// Written `*X`: ends with.
+        leading: bool,
+        /// Written `X*`: starts with.
+        trailing: bool,
+    },
+    Search(String),
+}
+
+impl Spec {
+    /// The literal, when the language is exactly one string.
+    pub(crate) fn exact(&self) -> Option<&str> {
+        match self {
+            Spec::Text {
+                text,
+                leading: false,
+                trailing: false,
+            } => Some(text),
+            _ => None,
+        }
+    }
+}
+
+/// A language of strings, as an automaton over bytes that accepts exactly its members. Text
+/// languages get a small hand-made (KMP) automaton, which is much cheaper to build than a DFA;
+/// regex searches get a dense DFA.
+pub(crate) enum Lang {
+    Text(TextAuto),
+    Dfa {
+        // Boxed: a dense DFA is much larger than a text automaton.
+        dfa: Box<dense::DFA<Vec<u32>>>,
+        start: StateID,
+    },
+}
+
+/// A product-automaton component state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum St {
+    T(u32),
+    D(StateID),
+}
+
+/// The automaton of a text language. States `0..=n` count the literal bytes matched (KMP-style
+/// for the unanchored kinds); `n + 1` is dead (anchored kinds only).
+pub(crate) struct TextAuto {
+    lit: Vec<u8>,
+    /// May the match start after other bytes (`*X`, `*X*`)?
+    leading: bool,
+    /// May other bytes follow a complete match (`X*`, `*X*`)?
+    trailing: bool,
+    /// KMP failure function: `fail[k]` is the longest proper border of `lit[..=k]`.
+    fail: Vec<u32>,
+}
+
+impl TextAuto {
+    fn new(text: &str, leading: bool, trailing: bool) -> TextAuto {
+        let lit = text.as_bytes().to_vec();
+        let mut fail = vec![0u32; lit.len()];
+        let mut k = 0usize;
+        for i in 1..lit.len() {
+            while k > 0 && lit[i] != lit[k] {
+                k = fail[k - 1] as usize;
+            }
+            if lit[i] == lit[k] {
+                k += 1;
+            }
+            fail[i] = k as u32;
+        }
+        TextAuto {
+            lit,
+            leading,
+            trailing,
+            fail,
+        }
+    }
+
+    fn step(&self, i: u32, b: u8) -> u32 {
+        let n = self.lit.len();
+        let dead = n as u32 + 1;
+        let mut i = i as usize;
+        if i > n || (i == n && self.trailing) {
+            // Dead stays dead; a completed `X*` / `*X*` stays accepted.
+            return i as u32;
+        }
+        if !self.leading {
+            return if i < n && self.lit[i] == b {
+                i as u32 + 1
+            } else {
+                dead
+            };
+        }
+        loop {
+            if i < n && self.lit[i] == b {
+                return i as u32 + 1;
+            }
+            if i == 0 {
+                return 0;
+            }
+            i = self.fail[i - 1] as usize;
+        }
+    }
+
+    fn accepts(&self, i: u32) -> bool {
+        i as usize == self.lit.len()
+    }
+
+    /// Bytes of the literal are told apart; every other byte acts alike.
+    fn class(&self, b: u8) -> u16 {
+        if self.lit.contains(&b) {
+            u16::from(b)
+        } else {
+            256
+        }
+    }
 }
 
 impl Lang {
+    pub(crate) fn new(spec: &Spec) -> Result<Lang, String> {
+        match spec {
+            Spec::Text {
+                text,
+                leading,
+                trailing,
+            } => Ok(Lang::Text(TextAuto::new(text, *leading, *trailing))),
+            Spec::Search(compiled) => Lang::dfa(&search_regex(compiled)),
+        }
+    }
+
     /// Compiles a regex that must match the *whole* string (the caller anchors it).
-    pub(crate) fn new(whole_regex: &str) -> Result<Lang, String> {
+    fn dfa(whole_regex: &str) -> Result<Lang, String> {
         let dfa = dense::Builder::new()
             .configure(
                 dense::Config::new()
@@ -47,37 +173,54 @@ impl Lang {
         let start = dfa
             .start_state(&start::Config::new().anchored(Anchored::Yes))
             .map_err(|e| format!("no start state for /{whole_regex}/: {e}"))?;
-        Ok(Lang { dfa, start })
+        Ok(Lang::Dfa {
+            dfa: Box::new(dfa),
+            start,
+        })
     }
 
-    fn step(&self, s: StateID, bytes: &[u8]) -> StateID {
-        bytes.iter().fold(s, |s, &b| self.dfa.next_state(s, b))
+    fn start(&self) -> St {
+        match self {
+            Lang::Text(_) => St::T(0),
+            Lang::Dfa { start, .. } => St::D(*start),
+        }
     }
 
-    fn accepts_at(&self, s: StateID) -> bool {
-        self.dfa.is_match_state(self.dfa.next_eoi_state(s))
+    fn step(&self, s: St, bytes: &[u8]) -> St {
+        match (self, s) {
+            (Lang::Text(t), St::T(i)) => St::T(bytes.iter().fold(i, |i, &b| t.step(i, b))),
+            (Lang::Dfa { dfa, .. }, St::D(d)) => {
+                St::D(bytes.iter().fold(d, |d, &b| dfa.next_state(d, b)))
+            }
+            // States never cross automata (each component is stepped by its own language).
+            _ => s,
+        }
+    }
+
+    fn accepts_at(&self, s: St) -> bool {
+        match (self, s) {
+            (Lang::Text(t), St::T(i)) => t.accepts(i),
+            (Lang::Dfa { dfa, .. }, St::D(d)) => dfa.is_match_state(dfa.next_eoi_state(d)),
+            _ => false,
+        }
+    }
+
+    fn class(&self, b: u8) -> u16 {
+        match self {
+            Lang::Text(t) => t.class(b),
+            Lang::Dfa { dfa, .. } => u16::from(dfa.byte_classes().get(b)),
+        }
     }
 
     /// Is `text` a member?
     pub(crate) fn contains(&self, text: &str) -> bool {
-        self.accepts_at(self.step(self.start, text.as_bytes()))
+        self.accepts_at(self.step(self.start(), text.as_bytes()))
     }
-}
-
-/// `X` → exactly X; with stars, prefix / suffix / infix; empty with a star → every string.
-pub(crate) fn text_regex(text: &str, leading_star: bool, trailing_star: bool) -> String {
-    let any = r"(?s:.)*";
-    format!(
-        r"\A{}{}{}\z",
-        if leading_star { any } else { "" },
-        regex_syntax::escape(text),
-        if trailing_star { any } else { "" }
-    )
 }
 
 /// An unanchored search for `compiled` (the evaluator's own translated regex source), as a
 /// whole-string language. `^`/`$` inside keep their meaning (start/end of the text).
-pub(crate) fn search_regex(compiled: &str) -> String {
+fn search_regex(compiled: &str) -> String {
     format!(r"\A(?s:.)*(?:{compiled})(?s:.)*\z")
 }
 
@@ -97,10 +240,10 @@ pub(crate) fn regions(
     natural: &[String],
 ) -> Result<Vec<StringRegion>, String> {
     let symbols = alphabet(langs, operand_texts);
-    let start: Vec<StateID> = langs.iter().map(|l| l.start).collect();
-    let mut seen: HashMap<Vec<StateID>, ()> = HashMap::new();
+    let start: Vec<St> = langs.iter().map(Lang::start).collect();
+    let mut seen: HashMap<Vec<St>, ()> = HashMap::new();
     let mut found: Vec<StringRegion> = Vec::new();
-    let mut queue: VecDeque<(Vec<StateID>, String)> = VecDeque::new();
+    let mut queue: VecDeque<(Vec<St>, String)> = VecDeque::new();
     seen.insert(start.clone(), ());
     queue.push_back((start, String::new()));
     while let Some((state, path)) = queue.pop_front() {
@@ -122,7 +265,7 @@ pub(crate) fn regions(
             }),
         }
         for sym in &symbols {
-            let next: Vec<StateID> = langs
+            let next: Vec<St> = langs
                 .iter()
                 .zip(&state)
                 .map(|(l, &s)| l.step(s, sym.as_bytes()))
@@ -200,10 +343,10 @@ fn alphabet(langs: &[Lang], operand_texts: &[&str]) -> Vec<String> {
         .chain(0x20..=0x7e)
         .chain(0x00..0x20)
         .chain(std::iter::once(0x7f));
-    let mut classes: Vec<Vec<u8>> = Vec::new();
+    let mut classes: Vec<Vec<u16>> = Vec::new();
     let mut out = Vec::new();
     for b in preference {
-        let key: Vec<u8> = langs.iter().map(|l| l.dfa.byte_classes().get(b)).collect();
+        let key: Vec<u16> = langs.iter().map(|l| l.class(b)).collect();
         if !classes.contains(&key) {
             classes.push(key);
             out.push(char::from(b).to_string());
@@ -225,8 +368,16 @@ fn alphabet(langs: &[Lang], operand_texts: &[&str]) -> Vec<String> {
 mod tests {
     use super::*;
 
-    fn combos(langs: &[&str]) -> Vec<(Vec<bool>, String)> {
-        let langs: Vec<Lang> = langs.iter().map(|r| Lang::new(r).unwrap()).collect();
+    fn text(t: &str, leading: bool, trailing: bool) -> Spec {
+        Spec::Text {
+            text: t.into(),
+            leading,
+            trailing,
+        }
+    }
+
+    fn combos(specs: &[Spec]) -> Vec<(Vec<bool>, String)> {
+        let langs: Vec<Lang> = specs.iter().map(|s| Lang::new(s).unwrap()).collect();
         regions(&langs, &[], &[])
             .unwrap()
             .into_iter()
@@ -237,8 +388,8 @@ mod tests {
     #[test]
     fn exact_and_suffix_languages_combine() {
         let rs = combos(&[
-            &text_regex("CreateInternetGateway", false, false),
-            &text_regex("InternetGateway", true, false),
+            text("CreateInternetGateway", false, false),
+            text("InternetGateway", true, false),
         ]);
         let members: Vec<&Vec<bool>> = rs.iter().map(|r| &r.0).collect();
         assert!(members.contains(&&vec![false, false]));
@@ -255,13 +406,42 @@ mod tests {
 
     #[test]
     fn regex_search_language() {
-        let l = Lang::new(&search_regex("^ab|c$")).unwrap();
+        let l = Lang::new(&Spec::Search("^ab|c$".into())).unwrap();
         assert!(l.contains("abz") && l.contains("zc") && !l.contains("zab") && !l.contains("cz"));
+    }
+
+    /// The KMP automata agree with the string operations they stand for.
+    #[test]
+    fn text_automata_match_string_operations() {
+        let mut inputs = vec![String::new()];
+        for _ in 0..6 {
+            let longer: Vec<String> = inputs
+                .iter()
+                .filter(|s| s.len() == inputs.last().map_or(0, String::len))
+                .flat_map(|s| ["a", "b"].map(|c| format!("{s}{c}")))
+                .collect();
+            inputs.extend(longer);
+        }
+        for lit in ["", "a", "ab", "aab", "abab", "aba", "bb"] {
+            for (leading, trailing) in [(false, false), (true, false), (false, true), (true, true)]
+            {
+                let l = Lang::new(&text(lit, leading, trailing)).unwrap();
+                for s in &inputs {
+                    let want = match (leading, trailing) {
+                        (false, false) => s == lit,
+                        (true, false) => s.ends_with(lit),
+                        (false, true) => s.starts_with(lit),
+                        (true, true) => s.contains(lit),
+                    };
+                    assert_eq!(l.contains(s), want, "{lit:?} {leading} {trailing} on {s:?}");
+                }
+            }
+        }
     }
 
     #[test]
     fn natural_witness_preferred() {
-        let langs = vec![Lang::new(&text_regex("Yes", false, false)).unwrap()];
+        let langs = vec![Lang::new(&text("Yes", false, false)).unwrap()];
         let rs = regions(&langs, &[], &["Yes".into(), "No".into()]).unwrap();
         let outside = rs.iter().find(|r| r.member == vec![false]).unwrap();
         assert_eq!(outside.witness, "No");

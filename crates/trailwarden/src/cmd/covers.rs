@@ -19,7 +19,12 @@ use trailwarden_controls::Catalog;
 #[derive(clap::Args)]
 pub struct Args {
     /// Take the required pattern from this control of the benchmark (e.g. 4.12).
-    #[arg(long, value_name = "ID", conflicts_with = "required", required_unless_present = "required")]
+    #[arg(
+        long,
+        value_name = "ID",
+        conflicts_with = "required",
+        required_unless_present = "required"
+    )]
     control: Option<String>,
     /// The benchmark for --control (id or version, e.g. v3.0.0); default: the default benchmark.
     #[arg(long, value_name = "ID", requires = "control")]
@@ -43,9 +48,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .patterns
         .iter()
         .enumerate()
-        .map(|(i, p)| {
-            Pattern::parse(p).map_err(|e| anyhow!("invalid pattern #{}:\n{e}", i + 1))
-        })
+        .map(|(i, p)| Pattern::parse(p).map_err(|e| anyhow!("invalid pattern #{}:\n{e}", i + 1)))
         .collect::<anyhow::Result<Vec<Pattern>>>()?;
     let coverage = covers(&required, &actual);
     let out = if args.json {
@@ -90,9 +93,10 @@ fn text(label: &str, c: &Coverage) -> anyhow::Result<String> {
     let mut o = String::new();
     let pretty = |v: &Value| serde_json::to_string_pretty(v).context("cannot render JSON");
     match &c.verdict {
-        Verdict::Covered => {
-            writeln!(o, "COVERED: every event {label} matches is matched by a given pattern.")?
-        }
+        Verdict::Covered => writeln!(
+            o,
+            "COVERED: every event {label} matches is matched by a given pattern."
+        )?,
         Verdict::NotCovered { counterexample } => {
             writeln!(
                 o,
