@@ -208,14 +208,27 @@ fn remediation(control: &Control, link: Link, status: Status, o: &Outcome) -> St
              --filter-pattern '{}'",
             control.pattern.as_deref().unwrap_or("")
         ),
-        Link::Alarm => format!(
-            "aws cloudwatch put-metric-alarm --alarm-name {metric} --metric-name {metric} --namespace <filter namespace> \
-             --statistic Sum --period 300 --threshold 1 --comparison-operator GreaterThanOrEqualToThreshold \
-             --evaluation-periods 1 --alarm-actions <sns-topic-arn>"
-        ),
-        Link::Topic => "Subscribe to the topic and confirm the subscription: aws sns subscribe --topic-arn <arn> \
-                        --protocol email --notification-endpoint <address>."
-            .to_string(),
+        Link::Alarm => {
+            let (ns, name) = o
+                .resources
+                .metric
+                .as_deref()
+                .and_then(|m| m.split_once('/'))
+                .unwrap_or(("CISBenchmark", metric));
+            let topic = o.resources.topics.first().map(String::as_str).unwrap_or("<sns-topic-arn>");
+            format!(
+                "aws cloudwatch put-metric-alarm --alarm-name {name} --metric-name {name} --namespace {ns} \
+                 --statistic Sum --period 300 --threshold 1 --comparison-operator GreaterThanOrEqualToThreshold \
+                 --evaluation-periods 1 --alarm-actions {topic}"
+            )
+        }
+        Link::Topic => {
+            let topic = o.resources.topics.first().map(String::as_str).unwrap_or("<topic-arn>");
+            format!(
+                "Subscribe to the topic and confirm the subscription: aws sns subscribe --topic-arn {topic} \
+                 --protocol email --notification-endpoint <address>."
+            )
+        }
         Link::SecurityHub => "aws securityhub enable-security-hub --enable-default-standards (in this region)."
             .to_string(),
     };
