@@ -116,7 +116,8 @@ impl Source for FsSource {
     }
 }
 
-/// NDJSON by name is read line by line; `.json` as a document; anything else decides itself.
+/// NDJSON by name is read line by line; anything else (`.json` included: people save NDJSON under
+/// that name too) decides from its first value, see [`Layout::Auto`].
 pub fn layout_for(path: &Path) -> Layout {
     let name = path
         .file_name()
@@ -125,8 +126,6 @@ pub fn layout_for(path: &Path) -> Layout {
     let name = name.strip_suffix(".gz").unwrap_or(&name);
     if name.ends_with(".ndjson") || name.ends_with(".jsonl") {
         Layout::Lines
-    } else if name.ends_with(".json") {
-        Layout::Document
     } else {
         Layout::Auto
     }
@@ -167,7 +166,7 @@ mod tests {
     #[test]
     fn names() {
         assert_eq!(layout_for(Path::new("a/b.ndjson")), Layout::Lines);
-        assert_eq!(layout_for(Path::new("a/b.json.gz")), Layout::Document);
+        assert_eq!(layout_for(Path::new("a/b.json.gz")), Layout::Auto);
         assert_eq!(layout_for(Path::new("-x")), Layout::Auto);
         assert!(is_digest(Path::new(
             "AWSLogs/1/CloudTrail-Digest/us-east-1/x.json.gz"
