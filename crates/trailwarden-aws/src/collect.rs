@@ -197,12 +197,17 @@ impl Run<'_> {
 
     fn record_calls(&mut self, account_id: &str, region: &str, counter: &CallCounter) {
         let requests = counter.get();
-        if requests > 0 {
-            self.api_calls.push(ApiCalls {
+        if requests == 0 {
+            return;
+        }
+        let same = |c: &&mut ApiCalls| c.account_id == account_id && c.region == region;
+        match self.api_calls.iter_mut().find(same) {
+            Some(entry) => entry.requests += requests,
+            None => self.api_calls.push(ApiCalls {
                 account_id: account_id.into(),
                 region: region.into(),
                 requests,
-            });
+            }),
         }
     }
 

@@ -88,7 +88,7 @@ impl From<ApiError> for ObservationError {
 }
 
 /// Joins an error's `Display` with its sources' (`a: b: c`), since SDK errors put the detail in sources.
-pub(crate) fn describe_chain(err: &(dyn StdError + 'static)) -> String {
+pub fn describe_chain(err: &(dyn StdError + 'static)) -> String {
     let mut text = err.to_string();
     let mut cur = err.source();
     while let Some(e) = cur {

@@ -81,6 +81,13 @@ pub fn adopt_config(base: &SdkConfig, options: &SdkOptions) -> SdkConfig {
     if base.http_client().is_none() {
         builder.set_http_client(Some(http_client()));
     }
+    // A hand-built config may lack these; retries need a sleep, assumed-role credentials a clock.
+    if base.sleep_impl().is_none() {
+        builder.set_sleep_impl(aws_smithy_async::rt::sleep::default_async_sleep());
+    }
+    if base.time_source().is_none() {
+        builder.set_time_source(Some(aws_smithy_async::time::SharedTimeSource::default()));
+    }
     if options.max_attempts != 0 || base.retry_config().is_none() {
         builder.set_retry_config(Some(retry_config(options.max_attempts)));
     }

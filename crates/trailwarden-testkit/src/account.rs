@@ -28,6 +28,8 @@ pub fn moto_config(moto: &MotoServer, region: &str, credentials: Credentials) ->
         .region(Region::new(region.to_owned()))
         .endpoint_url(moto.endpoint_url())
         .credentials_provider(SharedCredentialsProvider::new(credentials))
+        .sleep_impl(aws_smithy_async::rt::sleep::default_async_sleep().expect("tokio sleep"))
+        .time_source(aws_smithy_async::time::SharedTimeSource::default())
         .http_client(
             aws_smithy_http_client::Builder::new()
                 .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
