@@ -71,10 +71,11 @@ pub fn resolve(record: &Value) -> Actor {
             .or(principal)
             .unwrap_or("unknown IAM user")
             .to_string(),
-        "AssumedRole" => assumed_role(
+        "AssumedRole" => assumed_role_or_name(
             arn_tail(":assumed-role/"),
             s(&["sessionContext", "sessionIssuer", "userName"]),
             principal,
+            user_name,
         ),
         "AWSService" => invoked_by
             .or(principal)
@@ -150,6 +151,20 @@ fn assumed_role(tail: Option<&str>, issuer_name: Option<&str>, principal: Option
     }
 }
 
+/// Like [`assumed_role`], falling back to the identity's own `userName` as the role name (partial
+/// records, hand-written fixtures).
+fn assumed_role_or_name(
+    tail: Option<&str>,
+    issuer_name: Option<&str>,
+    principal: Option<&str>,
+    user_name: Option<&str>,
+) -> String {
+    match (tail, issuer_name, principal, user_name) {
+        (None, None, None, Some(name)) => format!("role {name}"),
+        _ => assumed_role(tail, issuer_name, principal),
+    }
+}
+
 /// `AWSReservedSSO_AdministratorAccess_0123abcd` → `AdministratorAccess` (permission-set names may
 /// contain `_`, the hash suffix never does).
 fn permission_set(role: &str) -> &str {
@@ -221,6 +236,15 @@ mod tests {
             "web identity user u1 (accounts.google.com)"
         );
         assert_eq!(resolve(&json!({})).display, "unknown");
+    }
+
+    #[test]
+    fn partial_assumed_role() {
+        assert_eq!(
+            who(json!({"type":"AssumedRole","userName":"TestRole"})),
+            "role TestRole"
+        );
+        assert_eq!(who(json!({"type":"AssumedRole"})), "an assumed role");
     }
 
     #[test]

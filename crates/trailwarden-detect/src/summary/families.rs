@@ -280,6 +280,49 @@ fn short(s: &str) -> &str {
     s.rsplit(['/', ':']).next().unwrap_or(s)
 }
 
+/// The `Allow` statements of a policy document given as an object or as JSON text.
+fn allow_statements(doc: &Value) -> Vec<Map<String, Value>> {
+    let parsed;
+    let doc = match doc {
+        Value::String(text) => match serde_json::from_str::<Value>(text) {
+            Ok(v) => {
+                parsed = v;
+                &parsed
+            }
+            Err(_) => return Vec::new(),
+        },
+        other => other,
+    };
+    let statements = match doc.get("Statement") {
+        Some(Value::Array(a)) => a.iter().collect::<Vec<_>>(),
+        Some(one @ Value::Object(_)) => vec![one],
+        _ => Vec::new(),
+    };
+    statements
+        .into_iter()
+        .filter_map(Value::as_object)
+        .filter(|st| st.get("Effect").and_then(Value::as_str) == Some("Allow"))
+        .cloned()
+        .collect()
+}
+
+/// `"*"` or a list containing `"*"`.
+fn has_star(v: Option<&Value>) -> bool {
+    match v {
+        Some(Value::String(s)) => s == "*",
+        Some(Value::Array(a)) => a.iter().any(|x| x.as_str() == Some("*")),
+        _ => false,
+    }
+}
+
+/// A principal of `"*"` or `{"AWS": "*"}` (or a list holding `"*"`).
+fn is_everyone(p: Option<&Value>) -> bool {
+    match p {
+        Some(Value::Object(m)) => has_star(m.get("AWS")),
+        other => has_star(other),
+    }
+}
+
 fn raised(cond: bool, yes: Severity, no: Severity) -> Severity {
     if cond {
         yes
@@ -751,17 +794,33 @@ fn s3(r: &Record, name: &str) -> Described {
     } else {
         "deleted"
     };
-    // A grant to everyone or a `"Principal":"*"` makes the bucket public: worth more attention.
-    let text = r
-        .value
-        .get("requestParameters")
-        .map(Value::to_string)
-        .unwrap_or_default();
-    let public = name.starts_with("Put")
-        && (text.contains("global/AllUsers")
-            || text.contains("public-read")
-            || text.contains("\"Principal\":\"*\"")
-            || text.contains("\"AWS\":\"*\""));
+    // A grant to everyone (ACL) or an unconditional `"Principal":"*"` (policy) makes the bucket
+    // public: worth more attention.
+    let public = match name {
+        "PutBucketPolicy" => req(r)
+            .and_then(|m| m.get("bucketPolicy"))
+            .is_some_and(|doc| {
+                allow_statements(doc)
+                    .iter()
+                    .any(|st| st.get("Condition").is_none() && is_everyone(st.get("Principal")))
+            }),
+        "PutBucketAcl" => {
+            let text = r
+                .value
+                .get("requestParameters")
+                .map(Value::to_string)
+                .unwrap_or_default();
+            [
+                "global/AllUsers",
+                "global/AuthenticatedUsers",
+                "public-read",
+                "authenticated-read",
+            ]
+            .iter()
+            .any(|t| text.contains(t))
+        }
+        _ => false,
+    };
     let extra = if public {
         " (grants public access)"
     } else {
@@ -936,10 +995,13 @@ fn iam_policy(r: &Record, name: &str) -> Described {
             (format!("detached policy {pname} from {on}"), Medium)
         }
         "PutUserPolicy" | "PutRolePolicy" | "PutGroupPolicy" => {
-            let doc = p(r, &["policyDocument"])
-                .unwrap_or_default()
-                .replace(char::is_whitespace, "");
-            let star = doc.contains("\"Action\":\"*\"") || doc.contains("\"Action\":[\"*\"]");
+            let star = req(r)
+                .and_then(|m| m.get("policyDocument"))
+                .is_some_and(|doc| {
+                    allow_statements(doc)
+                        .iter()
+                        .any(|st| has_star(st.get("Action")) && has_star(st.get("Resource")))
+                });
             (
                 format!("put inline policy {pname} on {on}"),
                 raised(star, High, Medium),

@@ -281,7 +281,7 @@ fn kms_s3_config_orgs() {
     let s = run(rec(
         "PutBucketPolicy",
         "s3.amazonaws.com",
-        json!({"bucketName": "b1", "bucketPolicy": {"Statement": [{"Principal": "*"}]}}),
+        json!({"bucketName": "b1", "bucketPolicy": {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject"}]}}),
     ));
     assert_eq!(
         s.line,
@@ -357,6 +357,40 @@ fn iam_policies() {
         s.line,
         "alice put inline policy inline on role r (us-east-1)"
     );
+    assert_eq!(s.severity, High);
+    // Deny-all is not a privilege grant.
+    let s = run(rec(
+        "PutUserPolicy",
+        "iam.amazonaws.com",
+        json!({"userName": "u", "policyName": "quarantine",
+        "policyDocument": "{\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\"}]}"}),
+    ));
+    assert_eq!(s.severity, Medium);
+}
+
+#[test]
+fn public_bucket_judgement() {
+    // Conditional or Deny statements do not make a bucket public; a string document is parsed.
+    let s = run(rec(
+        "PutBucketPolicy",
+        "s3.amazonaws.com",
+        json!({"bucketName": "b1", "bucketPolicy": {"Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-1"}}},
+        {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:*"}]}}),
+    ));
+    assert_eq!(s.severity, Medium);
+    let s = run(rec(
+        "PutBucketPolicy",
+        "s3.amazonaws.com",
+        json!({"bucketName": "b1",
+        "bucketPolicy": "{\"Statement\":{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":[\"*\"]},\"Action\":\"s3:GetObject\"}}"}),
+    ));
+    assert_eq!(s.severity, High);
+    let s = run(rec(
+        "PutBucketAcl",
+        "s3.amazonaws.com",
+        json!({"bucketName": "b1", "x-amz-acl": ["public-read"]}),
+    ));
     assert_eq!(s.severity, High);
 }
 
