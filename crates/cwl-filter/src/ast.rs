@@ -76,12 +76,23 @@ pub enum TermMode {
     Excluded,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub enum TermValue {
     /// A case-sensitive substring. `quoted` records whether it was written as `"..."`.
     Literal { text: String, quoted: bool },
     /// `%regex%`: an unanchored search.
     Regex(Regex),
+}
+
+/// Quoting is spelling, not meaning: `"abc"` and `abc` are the same term.
+impl PartialEq for TermValue {
+    fn eq(&self, o: &TermValue) -> bool {
+        match (self, o) {
+            (TermValue::Literal { text: a, .. }, TermValue::Literal { text: b, .. }) => a == b,
+            (TermValue::Regex(a), TermValue::Regex(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -38,10 +38,6 @@ impl fmt::Display for Pattern {
                         },
                     }
                 }
-                // A lone empty slot would print as `[]` (no slots): keep it visible.
-                if matches!(slots.as_slice(), [Slot::Field(Field { name: None, cond: None, .. })]) {
-                    f.write_char(',')?;
-                }
                 f.write_char(']')
             }
             Pattern::Json(e) => write!(f, "{{ {e} }}"),
