@@ -29,6 +29,8 @@ enum Command {
     Collect(cmd::collect::Args),
     /// Detect the monitored events in CloudTrail logs, with CloudWatch's semantics.
     Detect(cmd::detect::Args),
+    /// Plan, export or apply exactly what the failing Monitoring controls miss.
+    Remediate(cmd::remediate::Args),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
         Command::Audit(args) => cmd::audit::run(args),
         Command::Collect(args) => cmd::collect::run(args),
         Command::Detect(args) => cmd::detect::run(args),
+        Command::Remediate(args) => cmd::remediate::run(args),
     };
     match result {
         Ok(code) => code,

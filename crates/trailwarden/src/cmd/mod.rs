@@ -5,3 +5,4 @@ pub mod controls;
 pub mod covers;
 pub mod detect;
 pub mod filter;
+pub mod remediate;
