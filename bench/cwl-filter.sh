@@ -18,7 +18,7 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "command: cargo bench -p cwl-filter --bench cis -- $*"
 cargo bench -p cwl-filter --bench cis -- "$@" >"$log" 2>&1 || { tail -30 "$log"; exit 1; }
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
-grep -m1 '^corpus:' "$log" || true
+grep -E '^(corpus|benign):' "$log" || true
 echo
 
 python3 - "$stamp" <<'PY'

@@ -9,6 +9,7 @@
 //! * `all15/*` — parse + evaluate all 15 patterns on raw bytes, with `Throughput::Bytes`:
 //!   `serde_value` (the baseline: `serde_json::from_slice` + 15 evaluations), `raw_event`
 //!   (`RawEvent` + 15 evaluations) and `pattern_set` (prefilter + one-pass extraction).
+//! * `all15_nomatch/*` — the same two ends on the records that match none of the 15.
 //!
 //! Run: `cargo bench -p cwl-filter --bench cis` (or `bench/cwl-filter.sh`).
 
@@ -151,6 +152,42 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let mut hits = 0usize;
             for r in &corpus {
+                set.matches_into(r, &mut scratch, &mut out);
+                hits += out.len();
+            }
+            black_box(hits)
+        })
+    });
+    g.finish();
+
+    // The same on the records that match none of the 15 (ordinary traffic is mostly such).
+    let benign: Vec<&Vec<u8>> = corpus
+        .iter()
+        .filter(|r| {
+            let text = std::str::from_utf8(r).expect("UTF-8");
+            !patterns.iter().any(|p| p.matches_message(text))
+        })
+        .collect();
+    let benign_bytes: usize = benign.iter().map(|r| r.len()).sum();
+    eprintln!("benign: {} records, {} bytes", benign.len(), benign_bytes);
+    let mut g = c.benchmark_group("all15_nomatch");
+    g.throughput(Throughput::Bytes(benign_bytes as u64));
+    g.sample_size(10);
+    g.bench_function("serde_value", |b| {
+        b.iter(|| {
+            let mut hits = 0usize;
+            for r in &benign {
+                if let Ok(v) = serde_json::from_slice::<serde_json::Value>(r) {
+                    hits += patterns.iter().filter(|p| p.matches_json(&v)).count();
+                }
+            }
+            black_box(hits)
+        })
+    });
+    g.bench_function("pattern_set", |b| {
+        b.iter(|| {
+            let mut hits = 0usize;
+            for r in &benign {
                 set.matches_into(r, &mut scratch, &mut out);
                 hits += out.len();
             }
