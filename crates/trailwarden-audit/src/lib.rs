@@ -107,7 +107,7 @@ impl Selection {
     }
 
     fn includes(&self, control: &Control) -> bool {
-        self.controls.is_empty() || self.controls.iter().any(|c| *c == control.id)
+        self.controls.is_empty() || self.controls.contains(&control.id)
     }
 }
 
