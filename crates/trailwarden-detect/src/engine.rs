@@ -45,8 +45,15 @@ pub struct Detector {
     rules: Vec<Rule>,
     dedup: Dedup,
     record_limit: usize,
+    threads: usize,
     pub stats: Stats,
 }
+
+/// Records matched together: big enough to keep every core busy, small enough that alerts are
+/// not held back for long.
+const BATCH: usize = 2048;
+/// Below this many records per thread, spawning costs more than it saves.
+const MIN_PER_THREAD: usize = 128;
 
 impl Detector {
     pub fn new(rules: Vec<Rule>) -> Detector {
@@ -54,8 +61,18 @@ impl Detector {
             rules,
             dedup: Dedup::new(DEFAULT_CAPACITY),
             record_limit: MAX_RECORD_BYTES,
+            threads: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1),
             stats: Stats::default(),
         }
+    }
+
+    /// Matches with at most `n` threads (default: the available cores). Output order does not
+    /// depend on it.
+    pub fn with_threads(mut self, n: usize) -> Detector {
+        self.threads = n.max(1);
+        self
     }
 
     /// Bounds the size of one record (default [`MAX_RECORD_BYTES`]).
@@ -135,16 +152,63 @@ impl Detector {
 
     /// Counts the record, drops it if its `eventID` was seen, and returns its alerts.
     pub fn process(&mut self, record: &Record) -> Vec<Alert> {
-        self.stats.records += 1;
-        if let Some(id) = record.event_id() {
-            if !self.dedup.insert(id) {
-                self.stats.duplicates += 1;
-                return Vec::new();
-            }
+        if !self.admit(record) {
+            return Vec::new();
         }
         let alerts = self.alerts_for(record);
         self.stats.alerts += alerts.len() as u64;
         alerts
+    }
+
+    /// Counts the record; false if its `eventID` was already seen.
+    fn admit(&mut self, record: &Record) -> bool {
+        self.stats.records += 1;
+        if let Some(id) = record.event_id() {
+            if !self.dedup.insert(id) {
+                self.stats.duplicates += 1;
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Matches a batch on up to `threads` threads (contiguous chunks, so the alerts come out in
+    /// record order) and hands the alerts to the sink.
+    fn match_batch(&mut self, batch: &mut Vec<Record>, sink: &mut dyn Sink) -> io::Result<()> {
+        let threads = self
+            .threads
+            .min(batch.len().div_ceil(MIN_PER_THREAD))
+            .max(1);
+        let results: Vec<Vec<Alert>> = if threads == 1 {
+            batch.iter().map(|r| self.alerts_for(r)).collect()
+        } else {
+            let chunk = batch.len().div_ceil(threads);
+            let this = &*self;
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = batch
+                    .chunks(chunk)
+                    .map(|part| {
+                        scope.spawn(move || {
+                            part.iter().map(|r| this.alerts_for(r)).collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| match h.join() {
+                        Ok(alerts) => alerts,
+                        // A panic in a matcher is a bug: let it surface as it would single-threaded.
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    })
+                    .collect()
+            })
+        };
+        batch.clear();
+        for alert in results.into_iter().flatten() {
+            self.stats.alerts += 1;
+            sink.alert(&alert)?;
+        }
+        Ok(())
     }
 
     /// Runs a whole source into a sink. Only a sink error (e.g. a closed pipe) stops the run.
@@ -169,11 +233,15 @@ impl Detector {
             let name = input.name.clone();
             let mut clean = true;
             let mut input_problems = 0u64;
+            let mut batch = Vec::new();
             for item in Decoder::new(input, self.record_limit) {
                 match item {
                     Item::Record(record) => {
-                        for alert in self.process(&record) {
-                            sink.alert(&alert)?;
+                        if self.admit(&record) {
+                            batch.push(record);
+                            if batch.len() >= BATCH {
+                                self.match_batch(&mut batch, sink)?;
+                            }
                         }
                     }
                     Item::Skipped(_) => self.stats.ignored += 1,
@@ -187,6 +255,9 @@ impl Detector {
                     }
                 }
             }
+            // Before `finished`: a queue source may delete its message once told, so every alert
+            // of the input must be out by then.
+            self.match_batch(&mut batch, sink)?;
             if input_problems > PROBLEMS_SHOWN_PER_INPUT {
                 // A file that is not CloudTrail at all would otherwise print one line per line.
                 let hidden = input_problems - PROBLEMS_SHOWN_PER_INPUT;
@@ -234,6 +305,52 @@ mod tests {
         fn finished(&mut self, name: &str, clean: bool) {
             self.finished.push((name.to_string(), clean));
         }
+    }
+
+    #[test]
+    fn threads_do_not_change_the_output() {
+        let names = [
+            "StopLogging",
+            "DescribeInstances",
+            "DeleteTrail",
+            "CreateVpc",
+        ];
+        let body: String = (0..5000)
+            .map(|i| {
+                format!(
+                    "{{\"eventName\":\"{}\",\"eventID\":\"id-{i}\"}}\n",
+                    names[i % names.len()]
+                )
+            })
+            .collect();
+        let ids = |threads: usize| {
+            let rules = vec![
+                Rule::control(
+                    "4.5",
+                    "trail",
+                    "{ $.eventName = StopLogging || $.eventName = DeleteTrail }",
+                )
+                .unwrap(),
+                Rule::control("4.14", "vpc", "{ $.eventName = CreateVpc }").unwrap(),
+            ];
+            let mut d = Detector::new(rules).with_threads(threads);
+            let mut source = Fake {
+                inputs: vec![("big", body.clone())],
+                finished: Vec::new(),
+            };
+            let mut alerts: Vec<Alert> = Vec::new();
+            d.run(&mut source, &mut alerts, &mut |p| panic!("{p}"))
+                .unwrap();
+            assert_eq!(d.stats.alerts, alerts.len() as u64);
+            alerts
+                .into_iter()
+                .map(|a| format!("{}:{}", a.rule_label(), a.event_id.as_deref().unwrap()))
+                .collect::<Vec<_>>()
+        };
+        let one = ids(1);
+        assert_eq!(one.len(), 3750);
+        assert_eq!(&one[..3], ["4.5:id-0", "4.5:id-2", "4.14:id-3"]);
+        assert_eq!(ids(4), one);
     }
 
     #[test]
