@@ -7,6 +7,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use aws_config::provider_config::ProviderConfig;
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_http_client::tls;
@@ -56,7 +57,20 @@ pub async fn load_config(options: &SdkOptions) -> SdkConfig {
         .http_client(http_client())
         .retry_config(retry_config(options.max_attempts));
     if let Some(profile) = &options.profile {
-        loader = loader.profile_name(profile);
+        // The default chain reads `AWS_ACCESS_KEY_ID` before any profile; a named profile must win, as it
+        // does for the AWS CLI, so its credentials come from the profile provider alone.
+        // It makes its own clients (STS for role profiles, SSO), which need our HTTP client too.
+        let provider_config = ProviderConfig::without_region()
+            .with_http_client(http_client())
+            .with_behavior_version(Some(BehaviorVersion::latest()))
+            .with_region(options.region.clone().map(Region::new));
+        let credentials = aws_config::profile::ProfileFileCredentialsProvider::builder()
+            .profile_name(profile)
+            .configure(&provider_config)
+            .build();
+        loader = loader
+            .profile_name(profile)
+            .credentials_provider(credentials);
     }
     if let Some(region) = &options.region {
         loader = loader.region(Region::new(region.clone()));

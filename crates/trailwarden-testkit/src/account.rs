@@ -52,6 +52,8 @@ pub struct TestAccount {
     pub account_id: String,
     /// A config whose credentials belong to this account (home region `us-east-1`).
     pub config: SdkConfig,
+    /// Those credentials, e.g. to hand to a child process (see [`TestAccount::env`]).
+    pub credentials: Credentials,
     moto: &'static MotoServer,
 }
 
@@ -111,9 +113,37 @@ impl TestAccount {
         };
         TestAccount {
             account_id: account_id.into(),
-            config: moto_config(moto, "us-east-1", credentials),
+            config: moto_config(moto, "us-east-1", credentials.clone()),
+            credentials,
             moto,
         }
+    }
+
+    /// The environment a child process needs to act as this account against moto (no profile files are read).
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        let mut env = vec![
+            (
+                "AWS_ACCESS_KEY_ID",
+                self.credentials.access_key_id().to_owned(),
+            ),
+            (
+                "AWS_SECRET_ACCESS_KEY",
+                self.credentials.secret_access_key().to_owned(),
+            ),
+            (
+                "AWS_CONFIG_FILE",
+                "/nonexistent/trailwarden-testkit/config".to_owned(),
+            ),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE",
+                "/nonexistent/trailwarden-testkit/credentials".to_owned(),
+            ),
+            ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
+        ];
+        if let Some(token) = self.credentials.session_token() {
+            env.push(("AWS_SESSION_TOKEN", token.to_owned()));
+        }
+        env
     }
 
     /// This account's config pointed at `region`.

@@ -22,3 +22,13 @@ pub use account::{
     fake_credentials, moto_config, TestAccount, TrailSpec, DEFAULT_ACCOUNT, ROOT_USAGE_PATTERN,
 };
 pub use moto::{moto_executable, repo_root, MotoServer};
+
+/// Runs a future to completion on a fresh single-threaded runtime (for synchronous tests, e.g. CLI tests
+/// that build their account with the SDK and then run the binary).
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+        .block_on(future)
+}
