@@ -4,6 +4,10 @@
 //! matches every record against every rule, and hands each (record, rule) alert to a [`Sink`].
 //! Problems (malformed input) go to a callback and are counted; they never stop the run.
 //!
+//! Records are deduplicated in arrival order, then matched in batches on all cores (contiguous
+//! chunks, so alerts keep the order of their records whatever the thread count). A batch is
+//! flushed at the end of every input, before [`Source::finished`] is called.
+//!
 //! This is the only place that knows the order of the stages (source → rules → alarm engine →
 //! notifier). The alarm stage is a pass-through today: grouping per actor/control within a window
 //! (`--mode event`) and CloudWatch-style alarm state (`--mode cloudwatch`) apply to notifications
