@@ -12,6 +12,9 @@
 //! least high.
 
 mod families;
+mod governance;
+mod network;
+mod read;
 
 use crate::actor::Actor;
 use crate::alert::{Resource, Severity};
