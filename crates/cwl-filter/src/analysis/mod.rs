@@ -160,12 +160,18 @@ pub fn covers(required: &Pattern, actual: &[Pattern]) -> Coverage {
     let mut all: Vec<&Pattern> = vec![required];
     all.extend(actual.iter());
     let (uni, formulas) = Universe::build(&all);
-    let (req_f, act_f) = formulas.split_at(1);
+    let Some((req_f, act_f)) = formulas.split_first() else {
+        // `all` holds `required`, so there is always a first formula.
+        return Coverage {
+            verdict: unknown("internal: no formula for the required pattern"),
+            broader: None,
+        };
+    };
     let regions: Vec<regions::SelRegions> = (0..uni.sels.len())
         .map(|s| regions::compute(&uni, s))
         .collect();
 
-    let broader = find(&uni, &regions, &req_f[0], act_f, Goal::Broader, &mut |ev| {
+    let broader = find(&uni, &regions, req_f, act_f, Goal::Broader, &mut |ev| {
         !oracle::matches(required, ev) && actual.iter().any(|a| oracle::matches(a, ev))
     })
     .0;
@@ -177,7 +183,7 @@ pub fn covers(required: &Pattern, actual: &[Pattern]) -> Coverage {
         };
     }
 
-    let (gap, outcome, rejected) = find(&uni, &regions, &req_f[0], act_f, Goal::Gap, &mut |ev| {
+    let (gap, outcome, rejected) = find(&uni, &regions, req_f, act_f, Goal::Gap, &mut |ev| {
         oracle::matches(required, ev) && !actual.iter().any(|a| oracle::matches(a, ev))
     });
     let verdict = match (gap, outcome) {
