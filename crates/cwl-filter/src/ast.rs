@@ -13,7 +13,7 @@
 use std::fmt;
 
 /// A half-open byte range `start..end` into the pattern text.
-#[derive(Clone, Copy, Debug, Default, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, Eq)]
 pub struct Span {
     pub start: usize,
     pub end: usize,
@@ -31,6 +31,11 @@ impl PartialEq for Span {
     fn eq(&self, _: &Span) -> bool {
         true
     }
+}
+
+/// Consistent with `PartialEq`: all spans are equal, so none contributes to a hash.
+impl std::hash::Hash for Span {
+    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
 }
 
 /// A parsed filter pattern. The first non-blank character decides the kind (see the crate docs).
@@ -238,7 +243,9 @@ pub struct TextValue {
 
 impl PartialEq for TextValue {
     fn eq(&self, o: &TextValue) -> bool {
-        self.text == o.text && self.prefix_star == o.prefix_star && self.suffix_star == o.suffix_star
+        self.text == o.text
+            && self.prefix_star == o.prefix_star
+            && self.suffix_star == o.suffix_star
     }
 }
 

@@ -92,7 +92,12 @@ pub struct Error {
 }
 
 impl Error {
-    pub(crate) fn new(kind: ErrorKind, span: Span, pattern: &str, message: impl Into<String>) -> Error {
+    pub(crate) fn new(
+        kind: ErrorKind,
+        span: Span,
+        pattern: &str,
+        message: impl Into<String>,
+    ) -> Error {
         Error {
             kind,
             span,
@@ -109,13 +114,18 @@ impl fmt::Display for Error {
         // they line up under multi-byte text too.
         let start = self.span.start.min(self.pattern.len());
         let end = self.span.end.clamp(start, self.pattern.len());
-        let line_start = self.pattern[..floor(&self.pattern, start)].rfind('\n').map_or(0, |i| i + 1);
+        let line_start = self.pattern[..floor(&self.pattern, start)]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
         let line_end = self.pattern[floor(&self.pattern, start)..]
             .find('\n')
             .map_or(self.pattern.len(), |i| i + floor(&self.pattern, start));
         let line = &self.pattern[line_start..line_end];
-        let lead = self.pattern[line_start..floor(&self.pattern, start)].chars().count();
-        let width = self.pattern[floor(&self.pattern, start)..floor(&self.pattern, end.min(line_end))]
+        let lead = self.pattern[line_start..floor(&self.pattern, start)]
+            .chars()
+            .count();
+        let width = self.pattern
+            [floor(&self.pattern, start)..floor(&self.pattern, end.min(line_end))]
             .chars()
             .count()
             .max(1);

@@ -82,8 +82,15 @@ pub fn eval_expr<E: Event + ?Sized>(expr: &Expr, event: &E) -> bool {
     match expr {
         Expr::Or(v) => v.iter().any(|e| eval_expr(e, event)),
         Expr::And(v) => v.iter().all(|e| eval_expr(e, event)),
-        Expr::Compare { selector, op, value, .. } => event.any_value(selector, &mut |v| compare(*op, value, v)),
-        Expr::Test { selector, test: t, .. } => test(*t, event, selector),
+        Expr::Compare {
+            selector,
+            op,
+            value,
+            ..
+        } => event.any_value(selector, &mut |v| compare(*op, value, v)),
+        Expr::Test {
+            selector, test: t, ..
+        } => test(*t, event, selector),
     }
 }
 
@@ -111,7 +118,9 @@ pub fn parse_json_message(msg: &str) -> Option<serde_json::Value> {
     if !trimmed.starts_with('{') {
         return None;
     }
-    serde_json::from_str::<serde_json::Value>(trimmed).ok().filter(|v| v.is_object())
+    serde_json::from_str::<serde_json::Value>(trimmed)
+        .ok()
+        .filter(|v| v.is_object())
 }
 
 impl Pattern {

@@ -42,7 +42,10 @@ fn tokenize(msg: &str) -> Vec<Token<'_>> {
             _ => None,
         };
         if let Some(close) = close {
-            let end = msg[i + 1..].bytes().position(|c| c == close).map(|j| i + 1 + j);
+            let end = msg[i + 1..]
+                .bytes()
+                .position(|c| c == close)
+                .map(|j| i + 1 + j);
             let text_end = end.unwrap_or(b.len());
             out.push(Token {
                 text: &msg[i + 1..text_end],
@@ -70,9 +73,13 @@ fn field_matches(cond: &FieldExpr, value: &str) -> bool {
     match cond {
         FieldExpr::Or(v) => v.iter().any(|c| field_matches(c, value)),
         FieldExpr::And(v) => v.iter().all(|c| field_matches(c, value)),
-        FieldExpr::Compare { op, value: operand, .. } => {
-            compare(*op, operand, &FieldValue::String(std::borrow::Cow::Borrowed(value)))
-        }
+        FieldExpr::Compare {
+            op, value: operand, ..
+        } => compare(
+            *op,
+            operand,
+            &FieldValue::String(std::borrow::Cow::Borrowed(value)),
+        ),
     }
 }
 
@@ -150,7 +157,9 @@ impl Pattern {
     /// (`{}` for term and JSON patterns).
     pub fn test_message(&self, msg: &str) -> Option<TestMatch> {
         match self {
-            Pattern::Delimited(slots) => match_delimited(slots, msg).map(|extracted_values| TestMatch { extracted_values }),
+            Pattern::Delimited(slots) => {
+                match_delimited(slots, msg).map(|extracted_values| TestMatch { extracted_values })
+            }
             _ => self.matches_message(msg).then(TestMatch::default),
         }
     }
@@ -162,21 +171,30 @@ impl Pattern {
     pub fn metric_value(&self, msg: &str, metric_value_expr: &str) -> Result<Option<f64>, Error> {
         let expr = metric_value_expr.trim();
         let invalid = |msg: &str| {
-            Error::new(ErrorKind::InvalidMetricValue, Span::new(0, metric_value_expr.len()), metric_value_expr, msg)
+            Error::new(
+                ErrorKind::InvalidMetricValue,
+                Span::new(0, metric_value_expr.len()),
+                metric_value_expr,
+                msg,
+            )
         };
         if let Some(n) = number(expr) {
             return Ok(self.matches_message(msg).then_some(n));
         }
         if expr.starts_with("$.") || expr.starts_with("$[") {
             let Pattern::Json(pexpr) = self else {
-                return Err(invalid("a `$.selector` metric value needs a JSON filter pattern"));
+                return Err(invalid(
+                    "a `$.selector` metric value needs a JSON filter pattern",
+                ));
             };
             let wrapped = format!("{{ {expr} NOT EXISTS }}");
             let selector = match Pattern::parse(&wrapped) {
                 Ok(Pattern::Json(Expr::Test { selector, .. })) => selector,
                 _ => return Err(invalid("not a valid `$.selector` metric value")),
             };
-            let Some(event) = parse_json_message(msg) else { return Ok(None) };
+            let Some(event) = parse_json_message(msg) else {
+                return Ok(None);
+            };
             if !crate::eval::eval_expr(pexpr, &event) {
                 return Ok(None);
             }
@@ -193,18 +211,31 @@ impl Pattern {
         }
         if let Some(name) = expr.strip_prefix('$') {
             let Pattern::Delimited(slots) = self else {
-                return Err(invalid("a `$name` metric value needs a space-delimited filter pattern"));
+                return Err(invalid(
+                    "a `$name` metric value needs a space-delimited filter pattern",
+                ));
             };
-            let valid = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            let valid = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
             if !valid {
                 return Err(invalid("not a valid `$name` / `$N` metric value"));
             }
-            let named = slots.iter().any(|s| matches!(s, Slot::Field(Field { name: Some(n), .. }) if n == name));
+            let named = slots
+                .iter()
+                .any(|s| matches!(s, Slot::Field(Field { name: Some(n), .. }) if n == name));
             if !named && !name.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(invalid("the metric value names a field the pattern does not have"));
+                return Err(invalid(
+                    "the metric value names a field the pattern does not have",
+                ));
             }
-            return Ok(match_delimited(slots, msg).and_then(|m| m.get(expr).and_then(|v| number(v))));
+            return Ok(
+                match_delimited(slots, msg).and_then(|m| m.get(expr).and_then(|v| number(v)))
+            );
         }
-        Err(invalid("a metric value is a number, `$.selector` or `$name`"))
+        Err(invalid(
+            "a metric value is a number, `$.selector` or `$name`",
+        ))
     }
 }

@@ -37,7 +37,10 @@ impl Pattern {
 pub fn parse(text: &str) -> Result<Pattern, Error> {
     let chars = text.chars().count();
     if chars > MAX_LEN {
-        let start = text.char_indices().nth(MAX_LEN).map_or(text.len(), |(i, _)| i);
+        let start = text
+            .char_indices()
+            .nth(MAX_LEN)
+            .map_or(text.len(), |(i, _)| i);
         return Err(Error::new(
             ErrorKind::TooLong,
             Span::new(start, text.len()),
@@ -104,7 +107,13 @@ impl<'a> Parser<'a> {
         }
     }
 
-    pub(crate) fn error(&self, kind: ErrorKind, start: usize, end: usize, msg: impl Into<String>) -> Error {
+    pub(crate) fn error(
+        &self,
+        kind: ErrorKind,
+        start: usize,
+        end: usize,
+        msg: impl Into<String>,
+    ) -> Error {
         Error::new(kind, Span::new(start, end.max(start)), self.src, msg)
     }
 
@@ -162,14 +171,24 @@ impl<'a> Parser<'a> {
                 _ => out.push(c),
             }
         }
-        Err(self.error(ErrorKind::UnterminatedQuote, open, self.end, "unterminated quoted string: missing closing `\"`"))
+        Err(self.error(
+            ErrorKind::UnterminatedQuote,
+            open,
+            self.end,
+            "unterminated quoted string: missing closing `\"`",
+        ))
     }
 
     /// `%...%`, cursor on the opening `%`. Counts towards the regex quota when `counted`.
     pub(crate) fn regex(&mut self, counted: bool) -> Result<Regex, Error> {
         let open = self.pos;
         let Some(len) = self.rest()[1..].find('%') else {
-            return Err(self.error(ErrorKind::UnterminatedRegex, open, self.end, "unterminated regex: missing closing `%`"));
+            return Err(self.error(
+                ErrorKind::UnterminatedRegex,
+                open,
+                self.end,
+                "unterminated regex: missing closing `%`",
+            ));
         };
         let source = &self.rest()[1..1 + len];
         let re = crate::regex::compile(source, open + 1, self.src)?;
@@ -181,7 +200,9 @@ impl<'a> Parser<'a> {
                     ErrorKind::TooManyRegexes,
                     open,
                     self.pos,
-                    format!("a filter pattern may contain at most {MAX_REGEXES} regular expressions"),
+                    format!(
+                        "a filter pattern may contain at most {MAX_REGEXES} regular expressions"
+                    ),
                 ));
             }
         }
@@ -239,7 +260,11 @@ impl<'a> Parser<'a> {
                 let rest = self.rest();
                 let mut len = 0;
                 for (i, b) in rest.bytes().enumerate() {
-                    if b.is_ascii_whitespace() || stop(b) || rest[i..].starts_with("&&") || rest[i..].starts_with("||") {
+                    if b.is_ascii_whitespace()
+                        || stop(b)
+                        || rest[i..].starts_with("&&")
+                        || rest[i..].starts_with("||")
+                    {
                         break;
                     }
                     len = i + 1;
@@ -248,13 +273,26 @@ impl<'a> Parser<'a> {
                 let word = rest.get(..len).unwrap_or(rest);
                 self.pos += word.len();
                 if word.is_empty() {
-                    return Err(self.error(ErrorKind::ExpectedValue, start, start, format!("expected a value after `{op}`")));
+                    return Err(self.error(
+                        ErrorKind::ExpectedValue,
+                        start,
+                        start,
+                        format!("expected a value after `{op}`"),
+                    ));
                 }
                 if matches!(word.as_bytes()[0], b'=' | b'<' | b'>' | b'!') {
-                    return Err(self.error(ErrorKind::UnexpectedToken, start - op.to_string().len(), start + 1, "not an operator (use =, !=, <, <=, > or >=)"));
+                    return Err(self.error(
+                        ErrorKind::UnexpectedToken,
+                        start - op.to_string().len(),
+                        start + 1,
+                        "not an operator (use =, !=, <, <=, > or >=)",
+                    ));
                 }
                 if let Some(value) = number(word) {
-                    return Ok(Operand::Number(NumValue { text: word.to_string(), value }));
+                    return Ok(Operand::Number(NumValue {
+                        text: word.to_string(),
+                        value,
+                    }));
                 }
                 if numeric {
                     return Err(need_number(self));
@@ -283,7 +321,12 @@ impl<'a> Parser<'a> {
             if mode != TermMode::Required {
                 self.pos += 1;
                 if self.at_end() || self.peek().is_some_and(|b| b.is_ascii_whitespace()) {
-                    return Err(self.error(ErrorKind::ExpectedValue, start, start + 1, "expected a term after `-` / `?`"));
+                    return Err(self.error(
+                        ErrorKind::ExpectedValue,
+                        start,
+                        start + 1,
+                        "expected a term after `-` / `?`",
+                    ));
                 }
             }
             let value = match self.peek() {
@@ -304,7 +347,12 @@ impl<'a> Parser<'a> {
             };
             if !self.at_end() && !self.peek().is_some_and(|b| b.is_ascii_whitespace()) {
                 let (s, e) = self.here();
-                return Err(self.error(ErrorKind::UnexpectedToken, s, e, "expected a blank between terms"));
+                return Err(self.error(
+                    ErrorKind::UnexpectedToken,
+                    s,
+                    e,
+                    "expected a blank between terms",
+                ));
             }
             terms.push(Term {
                 mode,
@@ -385,7 +433,12 @@ impl<'a> Parser<'a> {
             .unwrap_or(rest.len());
         if len == 0 {
             let (s, e) = self.here();
-            return Err(self.error(ErrorKind::UnexpectedToken, s, e, "expected a field name (letters, digits, `_`, `-`) or `...`"));
+            return Err(self.error(
+                ErrorKind::UnexpectedToken,
+                s,
+                e,
+                "expected a field name (letters, digits, `_`, `-`) or `...`",
+            ));
         }
         self.pos += len;
         Ok(rest[..len].to_string())
@@ -424,7 +477,12 @@ impl<'a> Parser<'a> {
             first = false;
             let Some(op) = self.op() else {
                 let (s, e) = self.here();
-                return Err(self.error(ErrorKind::ExpectedOperator, s, e, "expected =, !=, <, <=, > or >= after the field name"));
+                return Err(self.error(
+                    ErrorKind::ExpectedOperator,
+                    s,
+                    e,
+                    "expected =, !=, <, <=, > or >= after the field name",
+                ));
             };
             let value = self.operand(op, |b| b == b',')?;
             ands.push(FieldExpr::Compare {

@@ -18,7 +18,10 @@ impl Parser<'_> {
             let (kind, msg) = if self.peek() == Some(b')') {
                 (ErrorKind::UnbalancedParen, "unmatched `)`")
             } else {
-                (ErrorKind::UnexpectedToken, "expected `&&`, `||` or the end of the pattern")
+                (
+                    ErrorKind::UnexpectedToken,
+                    "expected `&&`, `||` or the end of the pattern",
+                )
             };
             return Err(self.error(kind, s, e, msg));
         }
@@ -35,7 +38,11 @@ impl Parser<'_> {
             }
             push_flat(&mut parts, self.and_expr(depth)?, true);
         }
-        Ok(if parts.len() == 1 { parts.remove(0) } else { Expr::Or(parts) })
+        Ok(if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            Expr::Or(parts)
+        })
     }
 
     fn and_expr(&mut self, depth: usize) -> Result<Expr, Error> {
@@ -48,7 +55,11 @@ impl Parser<'_> {
             }
             push_flat(&mut parts, self.primary(depth)?, false);
         }
-        Ok(if parts.len() == 1 { parts.remove(0) } else { Expr::And(parts) })
+        Ok(if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            Expr::And(parts)
+        })
     }
 
     fn primary(&mut self, depth: usize) -> Result<Expr, Error> {
@@ -57,21 +68,45 @@ impl Parser<'_> {
         match self.peek() {
             Some(b'(') => {
                 if depth >= MAX_DEPTH {
-                    return Err(self.error(ErrorKind::TooDeep, start, start + 1, format!("parentheses nest deeper than {MAX_DEPTH} levels")));
+                    return Err(self.error(
+                        ErrorKind::TooDeep,
+                        start,
+                        start + 1,
+                        format!("parentheses nest deeper than {MAX_DEPTH} levels"),
+                    ));
                 }
                 self.pos += 1;
                 let e = self.or_expr(depth + 1)?;
                 self.skip_ws();
                 if !self.eat(")") {
-                    return Err(self.error(ErrorKind::UnbalancedParen, start, start + 1, "this `(` is never closed"));
+                    return Err(self.error(
+                        ErrorKind::UnbalancedParen,
+                        start,
+                        start + 1,
+                        "this `(` is never closed",
+                    ));
                 }
                 Ok(e)
             }
             Some(b'$') => self.condition(),
-            None => Err(self.error(ErrorKind::ExpectedValue, start, start, "expected a condition such as `$.field = value`")),
-            Some(b')') => Err(self.error(ErrorKind::UnbalancedParen, start, start + 1, "unmatched `)` (or an empty pair of parentheses)")),
+            None => Err(self.error(
+                ErrorKind::ExpectedValue,
+                start,
+                start,
+                "expected a condition such as `$.field = value`",
+            )),
+            Some(b')') => Err(self.error(
+                ErrorKind::UnbalancedParen,
+                start,
+                start + 1,
+                "unmatched `)` (or an empty pair of parentheses)",
+            )),
             Some(_) => {
-                let word = self.rest().split(|c: char| c.is_whitespace() || "=!<>()".contains(c)).next().unwrap_or("");
+                let word = self
+                    .rest()
+                    .split(|c: char| c.is_whitespace() || "=!<>()".contains(c))
+                    .next()
+                    .unwrap_or("");
                 let end = start + word.len().max(1);
                 Err(self.error(
                     ErrorKind::InvalidSelector,
@@ -101,7 +136,12 @@ impl Parser<'_> {
                         }
                         _ => {
                             let (s, e) = self.here();
-                            return Err(self.error(ErrorKind::ExpectedOperator, s, e, "expected NULL, TRUE or FALSE after IS"));
+                            return Err(self.error(
+                                ErrorKind::ExpectedOperator,
+                                s,
+                                e,
+                                "expected NULL, TRUE or FALSE after IS",
+                            ));
                         }
                     }
                 }
@@ -109,7 +149,12 @@ impl Parser<'_> {
                     self.skip_ws();
                     if self.keyword() != Some("EXISTS") {
                         let (s, e) = self.here();
-                        return Err(self.error(ErrorKind::ExpectedOperator, s, e, "expected EXISTS after NOT"));
+                        return Err(self.error(
+                            ErrorKind::ExpectedOperator,
+                            s,
+                            e,
+                            "expected EXISTS after NOT",
+                        ));
                     }
                     Test::NotExists
                 }
@@ -117,7 +162,12 @@ impl Parser<'_> {
                     return Err(self.error(ErrorKind::Unsupported, kw_start, self.pos, "`EXISTS` is currently not supported by CloudWatch Logs (use `= *` for presence)"));
                 }
                 _ => {
-                    return Err(self.error(ErrorKind::ExpectedOperator, kw_start, self.pos, "expected an operator (=, !=, <, <=, >, >=), IS or NOT EXISTS"));
+                    return Err(self.error(
+                        ErrorKind::ExpectedOperator,
+                        kw_start,
+                        self.pos,
+                        "expected an operator (=, !=, <, <=, >, >=), IS or NOT EXISTS",
+                    ));
                 }
             };
             return Ok(Expr::Test {
@@ -128,7 +178,12 @@ impl Parser<'_> {
         }
         let Some(op) = self.op() else {
             let (s, e) = self.here();
-            return Err(self.error(ErrorKind::ExpectedOperator, s, e, "expected an operator (=, !=, <, <=, >, >=), IS or NOT EXISTS"));
+            return Err(self.error(
+                ErrorKind::ExpectedOperator,
+                s,
+                e,
+                "expected an operator (=, !=, <, <=, >, >=), IS or NOT EXISTS",
+            ));
         };
         let value = self.operand(op, |b| b == b')' || b == b'(')?;
         Ok(Expr::Compare {
@@ -143,7 +198,9 @@ impl Parser<'_> {
     fn keyword(&mut self) -> Option<&'static str> {
         const WORDS: [&str; 6] = ["IS", "NOT", "NULL", "TRUE", "FALSE", "EXISTS"];
         let rest = self.rest();
-        let len = rest.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len());
+        let len = rest
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(rest.len());
         let word = &rest[..len];
         if word.is_empty() {
             return None;
@@ -170,7 +227,12 @@ impl Parser<'_> {
                     let len = rest.find(|c: char| !is_key_char(c)).unwrap_or(rest.len());
                     if len == 0 {
                         let (s, e) = self.here();
-                        return Err(self.error(ErrorKind::InvalidSelector, s, e, "Invalid metric filter pattern: expected a property name after `.`"));
+                        return Err(self.error(
+                            ErrorKind::InvalidSelector,
+                            s,
+                            e,
+                            "Invalid metric filter pattern: expected a property name after `.`",
+                        ));
                     }
                     steps.push(Step::Key(rest[..len].to_string()));
                     self.pos += len;
@@ -182,10 +244,20 @@ impl Parser<'_> {
                     steps.push(self.bracket_key(step_start)?);
                 } else {
                     let rest = self.rest();
-                    let len = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
-                    let index = rest[..len].parse::<usize>().ok().filter(|_| rest[len..].starts_with(']'));
+                    let len = rest
+                        .find(|c: char| !c.is_ascii_digit())
+                        .unwrap_or(rest.len());
+                    let index = rest[..len]
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|_| rest[len..].starts_with(']'));
                     let Some(index) = index else {
-                        return Err(self.error(ErrorKind::InvalidSelector, step_start, self.pos + len + 1, "Invalid metric filter pattern: expected `[N]`, `[*]` or `['key']`"));
+                        return Err(self.error(
+                            ErrorKind::InvalidSelector,
+                            step_start,
+                            self.pos + len + 1,
+                            "Invalid metric filter pattern: expected `[N]`, `[*]` or `['key']`",
+                        ));
                     };
                     self.pos += len + 1;
                     steps.push(Step::Index(index));
@@ -199,9 +271,18 @@ impl Parser<'_> {
             return Err(self.error(ErrorKind::InvalidSelector, start, self.pos.max(start + 1), "Invalid metric filter pattern: a selector needs at least one property, e.g. `$.eventName`"));
         }
         let selector = Selector { steps, span };
-        let wildcards = selector.steps.iter().filter(|s| matches!(s, Step::AnyIndex | Step::AnyKey)).count();
+        let wildcards = selector
+            .steps
+            .iter()
+            .filter(|s| matches!(s, Step::AnyIndex | Step::AnyKey))
+            .count();
         if wildcards > 1 {
-            return Err(self.error(ErrorKind::TooManyWildcards, start, self.pos, "a property selector may contain at most one wildcard (`[*]` or `.*`)"));
+            return Err(self.error(
+                ErrorKind::TooManyWildcards,
+                start,
+                self.pos,
+                "a property selector may contain at most one wildcard (`[*]` or `.*`)",
+            ));
         }
         if wildcards == 1 {
             self.wildcard_selectors += 1;
@@ -221,17 +302,32 @@ impl Parser<'_> {
     fn bracket_key(&mut self, step_start: usize) -> Result<Step, Error> {
         let Some(q) = self.peek().filter(|b| matches!(b, b'\'' | b'"')) else {
             let (s, e) = self.here();
-            return Err(self.error(ErrorKind::InvalidSelector, s, e, "Invalid metric filter pattern: expected a quoted key, as in `$.['dotted.key']`"));
+            return Err(self.error(
+                ErrorKind::InvalidSelector,
+                s,
+                e,
+                "Invalid metric filter pattern: expected a quoted key, as in `$.['dotted.key']`",
+            ));
         };
         let body = &self.rest()[1..];
         let Some(len) = body.find(q as char) else {
-            return Err(self.error(ErrorKind::UnterminatedQuote, step_start, self.end, "unterminated quoted key in selector"));
+            return Err(self.error(
+                ErrorKind::UnterminatedQuote,
+                step_start,
+                self.end,
+                "unterminated quoted key in selector",
+            ));
         };
         let key = body[..len].to_string();
         self.pos += len + 2;
         if !self.eat("]") {
             let (s, e) = self.here();
-            return Err(self.error(ErrorKind::InvalidSelector, s, e, "Invalid metric filter pattern: expected `]` after the quoted key"));
+            return Err(self.error(
+                ErrorKind::InvalidSelector,
+                s,
+                e,
+                "Invalid metric filter pattern: expected `]` after the quoted key",
+            ));
         }
         Ok(Step::Key(key))
     }

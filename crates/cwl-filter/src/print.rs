@@ -84,7 +84,11 @@ impl fmt::Display for FieldExpr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             FieldExpr::Or(v) | FieldExpr::And(v) => {
-                let sep = if matches!(self, FieldExpr::Or(_)) { " || " } else { " && " };
+                let sep = if matches!(self, FieldExpr::Or(_)) {
+                    " || "
+                } else {
+                    " && "
+                };
                 for (i, c) in v.iter().enumerate() {
                     if i > 0 {
                         f.write_str(sep)?;
@@ -93,7 +97,9 @@ impl fmt::Display for FieldExpr {
                 }
                 Ok(())
             }
-            FieldExpr::Compare { field, op, value, .. } => write!(f, "{field} {op} {value}"),
+            FieldExpr::Compare {
+                field, op, value, ..
+            } => write!(f, "{field} {op} {value}"),
         }
     }
 }
@@ -115,7 +121,12 @@ impl fmt::Display for Expr {
                 }
                 Ok(())
             }
-            Expr::Compare { selector, op, value, .. } => write!(f, "{selector} {op} {value}"),
+            Expr::Compare {
+                selector,
+                op,
+                value,
+                ..
+            } => write!(f, "{selector} {op} {value}"),
             Expr::Test { selector, test, .. } => write!(f, "{selector} {test}"),
         }
     }
@@ -157,7 +168,9 @@ impl fmt::Display for Operand {
             Operand::Regex(r) => write!(f, "%{}%", r.source),
             Operand::Text(t) => {
                 let bare = !t.text.is_empty()
-                    && t.text.chars().all(|c| c.is_ascii_alphanumeric() || "_.-:@/*+".contains(c))
+                    && t.text
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_.-:@/*+".contains(c))
                     && number(&t.text).is_none()
                     && !t.text.starts_with(['=', '<', '>', '!']);
                 if t.is_any() && !t.suffix_star {
@@ -165,7 +178,13 @@ impl fmt::Display for Operand {
                 }
                 if bare || (t.text.is_empty() && t.prefix_star) {
                     let star = |b: bool| if b { "*" } else { "" };
-                    return write!(f, "{}{}{}", star(t.prefix_star), t.text, star(t.suffix_star));
+                    return write!(
+                        f,
+                        "{}{}{}",
+                        star(t.prefix_star),
+                        t.text,
+                        star(t.suffix_star)
+                    );
                 }
                 f.write_char('"')?;
                 if t.prefix_star {

@@ -28,14 +28,29 @@ pub fn compile(source: &str, offset: usize, pattern: &str) -> Result<Regex, Erro
         .build()
         .map_err(|e| {
             let detail = match e {
-                regex::Error::Syntax(s) => s.lines().last().unwrap_or("syntax error").trim().to_string(),
+                regex::Error::Syntax(s) => s
+                    .lines()
+                    .last()
+                    .unwrap_or("syntax error")
+                    .trim()
+                    .to_string(),
                 regex::Error::CompiledTooBig(_) => "the regex is too large".to_string(),
                 _ => e.to_string(),
             };
-            Error::new(ErrorKind::InvalidRegex, span, pattern, format!("invalid regex: {detail}"))
+            Error::new(
+                ErrorKind::InvalidRegex,
+                span,
+                pattern,
+                format!("invalid regex: {detail}"),
+            )
         })?;
     if source.is_empty() {
-        return Err(Error::new(ErrorKind::InvalidRegex, span, pattern, "empty regex `%%`"));
+        return Err(Error::new(
+            ErrorKind::InvalidRegex,
+            span,
+            pattern,
+            "empty regex `%%`",
+        ));
     }
     Ok(Regex {
         source: source.to_string(),
@@ -52,13 +67,22 @@ pub fn translate(source: &str, offset: usize, pattern: &str) -> Result<String, E
     let mut class_prev_dash = false;
     let mut i = 0;
     let err = |at: usize, len: usize, msg: String| {
-        Error::new(ErrorKind::InvalidRegex, Span::new(offset + at, offset + at + len), pattern, msg)
+        Error::new(
+            ErrorKind::InvalidRegex,
+            Span::new(offset + at, offset + at + len),
+            pattern,
+            msg,
+        )
     };
     while i < bytes.len() {
         let c = bytes[i];
         if !c.is_ascii() {
             let ch = source[i..].chars().next().unwrap_or('?');
-            return Err(err(i, ch.len_utf8(), format!("regex character {ch:?} is not allowed (AWS regexes are ASCII only)")));
+            return Err(err(
+                i,
+                ch.len_utf8(),
+                format!("regex character {ch:?} is not allowed (AWS regexes are ASCII only)"),
+            ));
         }
         let mut dash = false;
         match c {
@@ -80,9 +104,15 @@ pub fn translate(source: &str, offset: usize, pattern: &str) -> Result<String, E
                     b'w' | b'W' => out.push_str(&class(n == b'W', "a-zA-Z_0-9")),
                     b's' | b'S' => out.push_str(&class(n == b'S', "\\t\\n ")),
                     b'x' => {
-                        let hex = source.get(i + 2..i + 4).filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
+                        let hex = source
+                            .get(i + 2..i + 4)
+                            .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
                         let Some(hex) = hex else {
-                            return Err(err(i, 2, "`\\x` must be followed by two hex digits".into()));
+                            return Err(err(
+                                i,
+                                2,
+                                "`\\x` must be followed by two hex digits".into(),
+                            ));
                         };
                         out.push_str("\\x");
                         out.push_str(hex);
@@ -96,7 +126,11 @@ pub fn translate(source: &str, offset: usize, pattern: &str) -> Result<String, E
                     }
                     _ => {
                         let ch = source[i + 1..].chars().next().unwrap_or('?');
-                        return Err(err(i, 1 + ch.len_utf8(), format!("escape `\\{ch}` is not allowed in an AWS regex")));
+                        return Err(err(
+                            i,
+                            1 + ch.len_utf8(),
+                            format!("escape `\\{ch}` is not allowed in an AWS regex"),
+                        ));
                     }
                 }
                 i += 2;
@@ -173,7 +207,13 @@ pub fn translate(source: &str, offset: usize, pattern: &str) -> Result<String, E
                     _ => return Err(err(i, 1, "`{` must start a repetition `{m}`, `{m,}`, `{,n}` or `{m,n}` (write `\\{` for a literal brace)".into())),
                 }
             }
-            b'}' => return Err(err(i, 1, "unmatched `}` (write `\\}` for a literal brace)".into())),
+            b'}' => {
+                return Err(err(
+                    i,
+                    1,
+                    "unmatched `}` (write `\\}` for a literal brace)".into(),
+                ))
+            }
             b']' => out.push_str("\\]"),
             b'^' | b'$' | b'?' | b'|' | b'*' | b'+' | b'.' => out.push(c as char),
             _ if SYMBOLS.contains(&c) => {
@@ -189,7 +229,11 @@ pub fn translate(source: &str, offset: usize, pattern: &str) -> Result<String, E
         i += 1;
     }
     if in_class {
-        return Err(err(source.len().saturating_sub(1), 1, "unclosed character class `[`".into()));
+        return Err(err(
+            source.len().saturating_sub(1),
+            1,
+            "unclosed character class `[`".into(),
+        ));
     }
     Ok(out)
 }

@@ -87,7 +87,10 @@ fn check_match(v: &MatchVector) -> Result<(), String> {
     }
     let tm = p.test_message(&v.event);
     if tm.is_some() != v.matches {
-        return Err(format!("test_message disagrees with matches_message ({:?})", tm));
+        return Err(format!(
+            "test_message disagrees with matches_message ({:?})",
+            tm
+        ));
     }
     if let Some(want) = &v.extracted {
         let got = tm.map(|m| m.extracted_values).unwrap_or_default();
@@ -96,16 +99,25 @@ fn check_match(v: &MatchVector) -> Result<(), String> {
         }
     }
     if let Some(expr) = &v.metric_expr {
-        let got = p.metric_value(&v.event, expr).map_err(|e| format!("metric value error:\n{e}"))?;
+        let got = p
+            .metric_value(&v.event, expr)
+            .map_err(|e| format!("metric value error:\n{e}"))?;
         if got != v.metric_value {
-            return Err(format!("metric value = {got:?}, expected {:?}", v.metric_value));
+            return Err(format!(
+                "metric value = {got:?}, expected {:?}",
+                v.metric_value
+            ));
         }
     }
     // The canonical form parses back to the same pattern.
     let printed = p.to_string();
     match Pattern::parse(&printed) {
         Ok(q) if q == p => {}
-        Ok(q) => return Err(format!("print/parse round trip changed the pattern: {printed:?} → {q:?}")),
+        Ok(q) => {
+            return Err(format!(
+                "print/parse round trip changed the pattern: {printed:?} → {q:?}"
+            ))
+        }
         Err(e) => return Err(format!("canonical form {printed:?} does not parse:\n{e}")),
     }
     if let Some(want) = &v.canonical {
@@ -121,11 +133,17 @@ fn check_parse(v: &ParseVector) -> Result<(), String> {
     let printed = p.to_string();
     match Pattern::parse(&printed) {
         Ok(q) if q == p => {}
-        Ok(q) => return Err(format!("print/parse round trip changed the pattern: {printed:?} → {q:?}")),
+        Ok(q) => {
+            return Err(format!(
+                "print/parse round trip changed the pattern: {printed:?} → {q:?}"
+            ))
+        }
         Err(e) => return Err(format!("canonical form {printed:?} does not parse:\n{e}")),
     }
     match &v.canonical {
-        Some(want) if &printed != want => Err(format!("canonical form = {printed:?}, expected {want:?}")),
+        Some(want) if &printed != want => {
+            Err(format!("canonical form = {printed:?}, expected {want:?}"))
+        }
         _ => Ok(()),
     }
 }
@@ -134,17 +152,26 @@ fn check_error(v: &ErrorVector) -> Result<(), String> {
     let pattern = match (&v.pattern, &v.pattern_repeat, v.repeat) {
         (Some(p), None, None) => p.clone(),
         (None, Some(p), Some(n)) => p.repeat(n),
-        _ => return Err("an error vector needs `pattern`, or `pattern_repeat` and `repeat`".into()),
+        _ => {
+            return Err("an error vector needs `pattern`, or `pattern_repeat` and `repeat`".into())
+        }
     };
     match Pattern::parse(&pattern) {
         Ok(p) => Err(format!("parsed as {p:?}, expected error {}", v.kind)),
         Err(e) => {
             if e.kind.name() != v.kind {
-                return Err(format!("error kind {}, expected {}:\n{e}", e.kind.name(), v.kind));
+                return Err(format!(
+                    "error kind {}, expected {}:\n{e}",
+                    e.kind.name(),
+                    v.kind
+                ));
             }
             if let Some([s, t]) = v.span {
                 if (e.span.start, e.span.end) != (s, t) {
-                    return Err(format!("span {}..{}, expected {s}..{t}:\n{e}", e.span.start, e.span.end));
+                    return Err(format!(
+                        "span {}..{}, expected {s}..{t}:\n{e}",
+                        e.span.start, e.span.end
+                    ));
                 }
             }
             let rendered = e.to_string();
@@ -168,27 +195,45 @@ fn conformance() {
     let (mut run, mut names) = (0, std::collections::HashSet::new());
     for path in files() {
         let file = load(&path);
-        let fname = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let fname = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         for v in &file.test {
-            assert!(names.insert(v.name.clone()), "duplicate vector name {}", v.name);
+            assert!(
+                names.insert(v.name.clone()),
+                "duplicate vector name {}",
+                v.name
+            );
             if let Some(reason) = &v.skip {
                 skipped.push(format!("{fname}:{}: {reason}", v.name));
                 continue;
             }
             run += 1;
             if let Err(e) = check_match(v) {
-                failures.push(format!("{fname}:{} pattern {:?} event {:?}\n  {e}", v.name, v.pattern, v.event));
+                failures.push(format!(
+                    "{fname}:{} pattern {:?} event {:?}\n  {e}",
+                    v.name, v.pattern, v.event
+                ));
             }
         }
         for v in &file.parse {
-            assert!(names.insert(v.name.clone()), "duplicate vector name {}", v.name);
+            assert!(
+                names.insert(v.name.clone()),
+                "duplicate vector name {}",
+                v.name
+            );
             run += 1;
             if let Err(e) = check_parse(v) {
                 failures.push(format!("{fname}:{} pattern {:?}\n  {e}", v.name, v.pattern));
             }
         }
         for v in &file.error {
-            assert!(names.insert(v.name.clone()), "duplicate vector name {}", v.name);
+            assert!(
+                names.insert(v.name.clone()),
+                "duplicate vector name {}",
+                v.name
+            );
             run += 1;
             if let Err(e) = check_error(v) {
                 failures.push(format!("{fname}:{} pattern {:?}\n  {e}", v.name, v.pattern));
@@ -200,5 +245,10 @@ fn conformance() {
         eprintln!("  skipped {s}");
     }
     assert!(run > 0, "no conformance vectors found");
-    assert!(failures.is_empty(), "{} of {run} conformance vectors failed:\n\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {run} conformance vectors failed:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }

@@ -25,11 +25,21 @@ fn span() -> Span {
 }
 
 fn text_s() -> impl Strategy<Value = TextValue> {
-    ("[a-zA-Z0-9 _.\"\\\\:/,*=-]{0,8}", any::<bool>(), any::<bool>())
+    (
+        "[a-zA-Z0-9 _.\"\\\\:/,*=-]{0,8}",
+        any::<bool>(),
+        any::<bool>(),
+    )
         .prop_filter("stars only at the ends", |(t, p, s)| {
-            !t.starts_with('*') && !t.ends_with('*') && !(t.is_empty() && !*p && *s)
+            let lone_suffix_star = t.is_empty() && !*p && *s;
+            !(t.starts_with('*') || t.ends_with('*') || lone_suffix_star)
         })
-        .prop_map(|(text, prefix_star, suffix_star)| TextValue { text, prefix_star, suffix_star, quoted: false })
+        .prop_map(|(text, prefix_star, suffix_star)| TextValue {
+            text,
+            prefix_star,
+            suffix_star,
+            quoted: false,
+        })
 }
 
 fn number_s() -> impl Strategy<Value = NumValue> {
@@ -38,15 +48,31 @@ fn number_s() -> impl Strategy<Value = NumValue> {
         (-1000i64..1000, 0u32..1000).prop_map(|(a, b)| format!("{a}.{b}")),
         (1u32..10, -5i32..5).prop_map(|(a, e)| format!("{a}e{e}")),
     ]
-    .prop_map(|text| NumValue { value: text.parse().expect("a number"), text })
+    .prop_map(|text| NumValue {
+        value: text.parse().expect("a number"),
+        text,
+    })
 }
 
 fn compare_s() -> impl Strategy<Value = (CmpOp, Operand)> {
     prop_oneof![
-        (prop::sample::select(vec![CmpOp::Eq, CmpOp::Ne]), text_s().prop_map(Operand::Text)),
-        (prop::sample::select(vec![CmpOp::Eq, CmpOp::Ne]), regex_s().prop_map(Operand::Regex)),
         (
-            prop::sample::select(vec![CmpOp::Eq, CmpOp::Ne, CmpOp::Lt, CmpOp::Le, CmpOp::Gt, CmpOp::Ge]),
+            prop::sample::select(vec![CmpOp::Eq, CmpOp::Ne]),
+            text_s().prop_map(Operand::Text)
+        ),
+        (
+            prop::sample::select(vec![CmpOp::Eq, CmpOp::Ne]),
+            regex_s().prop_map(Operand::Regex)
+        ),
+        (
+            prop::sample::select(vec![
+                CmpOp::Eq,
+                CmpOp::Ne,
+                CmpOp::Lt,
+                CmpOp::Le,
+                CmpOp::Gt,
+                CmpOp::Ge
+            ]),
             number_s().prop_map(Operand::Number)
         ),
     ]
@@ -62,30 +88,63 @@ fn selector_s() -> impl Strategy<Value = Selector> {
     ];
     prop::collection::vec(step, 1..4)
         .prop_filter("at most one wildcard per selector", |s| {
-            s.iter().filter(|s| matches!(s, Step::AnyIndex | Step::AnyKey)).count() <= 1
+            s.iter()
+                .filter(|s| matches!(s, Step::AnyIndex | Step::AnyKey))
+                .count()
+                <= 1
         })
-        .prop_map(|steps| Selector { steps, span: span() })
+        .prop_map(|steps| Selector {
+            steps,
+            span: span(),
+        })
 }
 
 fn leaf_s() -> impl Strategy<Value = Expr> {
     prop_oneof![
-        (selector_s(), compare_s()).prop_map(|(selector, (op, value))| Expr::Compare { selector, op, value, span: span() }),
-        (selector_s(), prop::sample::select(vec![Test::IsNull, Test::IsTrue, Test::IsFalse, Test::NotExists]))
-            .prop_map(|(selector, test)| Expr::Test { selector, test, span: span() }),
+        (selector_s(), compare_s()).prop_map(|(selector, (op, value))| Expr::Compare {
+            selector,
+            op,
+            value,
+            span: span()
+        }),
+        (
+            selector_s(),
+            prop::sample::select(vec![
+                Test::IsNull,
+                Test::IsTrue,
+                Test::IsFalse,
+                Test::NotExists
+            ])
+        )
+            .prop_map(|(selector, test)| Expr::Test {
+                selector,
+                test,
+                span: span()
+            }),
     ]
 }
 
 /// Flattens same-kind children, as the parser does.
 fn normalize(e: Expr) -> Expr {
     match e {
-        Expr::Or(v) => Expr::Or(v.into_iter().map(normalize).flat_map(|c| match c {
-            Expr::Or(w) => w,
-            c => vec![c],
-        }).collect()),
-        Expr::And(v) => Expr::And(v.into_iter().map(normalize).flat_map(|c| match c {
-            Expr::And(w) => w,
-            c => vec![c],
-        }).collect()),
+        Expr::Or(v) => Expr::Or(
+            v.into_iter()
+                .map(normalize)
+                .flat_map(|c| match c {
+                    Expr::Or(w) => w,
+                    c => vec![c],
+                })
+                .collect(),
+        ),
+        Expr::And(v) => Expr::And(
+            v.into_iter()
+                .map(normalize)
+                .flat_map(|c| match c {
+                    Expr::And(w) => w,
+                    c => vec![c],
+                })
+                .collect(),
+        ),
         e => e,
     }
 }
@@ -104,7 +163,9 @@ fn expr_s() -> impl Strategy<Value = Expr> {
 fn count(e: &Expr, regexes: &mut usize, wild: &mut usize) {
     match e {
         Expr::Or(v) | Expr::And(v) => v.iter().for_each(|e| count(e, regexes, wild)),
-        Expr::Compare { selector, value, .. } => {
+        Expr::Compare {
+            selector, value, ..
+        } => {
             *regexes += usize::from(matches!(value, Operand::Regex(_)));
             *wild += usize::from(selector.has_wildcard());
         }
@@ -117,17 +178,39 @@ fn term_s() -> impl Strategy<Value = Term> {
         3 => "[a-zA-Z0-9 \"\\\\?%{\\[*-]{1,6}".prop_map(|text| TermValue::Literal { text, quoted: false }),
         1 => regex_s().prop_map(TermValue::Regex),
     ];
-    (prop::sample::select(vec![TermMode::Required, TermMode::Optional, TermMode::Excluded]), value)
-        .prop_map(|(mode, value)| Term { mode, value, span: span() })
+    (
+        prop::sample::select(vec![
+            TermMode::Required,
+            TermMode::Optional,
+            TermMode::Excluded,
+        ]),
+        value,
+    )
+        .prop_map(|(mode, value)| Term {
+            mode,
+            value,
+            span: span(),
+        })
 }
 
 fn field_expr_s(name: String) -> impl Strategy<Value = FieldExpr> {
     let n = name.clone();
-    let cmp = compare_s().prop_map(move |(op, value)| FieldExpr::Compare { field: n.clone(), op, value, span: span() });
+    let cmp = compare_s().prop_map(move |(op, value)| FieldExpr::Compare {
+        field: n.clone(),
+        op,
+        value,
+        span: span(),
+    });
     prop::collection::vec(prop::collection::vec(cmp, 1..3), 1..3).prop_map(|ors| {
         let mut ors: Vec<FieldExpr> = ors
             .into_iter()
-            .map(|mut ands| if ands.len() == 1 { ands.remove(0) } else { FieldExpr::And(ands) })
+            .map(|mut ands| {
+                if ands.len() == 1 {
+                    ands.remove(0)
+                } else {
+                    FieldExpr::And(ands)
+                }
+            })
             .collect();
         if ors.len() == 1 {
             ors.remove(0)
@@ -149,10 +232,20 @@ fn slot_s() -> impl Strategy<Value = Slot> {
 }
 
 fn delimited_ok(slots: &[Slot]) -> bool {
-    let ellipses = slots.iter().filter(|s| matches!(s, Slot::Ellipsis(_))).count();
+    let ellipses = slots
+        .iter()
+        .filter(|s| matches!(s, Slot::Ellipsis(_)))
+        .count();
     let printed = Pattern::Delimited(slots.to_vec()).to_string();
     // A lone empty slot cannot be written (the parser reads `[]` as no slots at all).
-    let lone_empty = matches!(slots, [Slot::Field(Field { name: None, cond: None, .. })]);
+    let lone_empty = matches!(
+        slots,
+        [Slot::Field(Field {
+            name: None,
+            cond: None,
+            ..
+        })]
+    );
     !lone_empty && ellipses <= 1 && printed.matches('%').count() <= 4
 }
 

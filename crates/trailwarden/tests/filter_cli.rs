@@ -28,7 +28,8 @@ fn lines(o: &Output) -> Vec<serde_json::Value> {
         .collect()
 }
 
-const APACHE: &str = "127.0.0.1 - frank [10/Oct/2000:13:25:15 -0700] \"GET /index.html HTTP/1.0\" 404 1534\n\
+const APACHE: &str =
+    "127.0.0.1 - frank [10/Oct/2000:13:25:15 -0700] \"GET /index.html HTTP/1.0\" 404 1534\n\
 127.0.0.1 - frank [10/Oct/2000:13:25:16 -0700] \"GET /index.html HTTP/1.0\" 200 99\n";
 
 #[test]
@@ -40,7 +41,9 @@ fn test_prints_only_matches_with_zero_based_numbers_and_extracted_values() {
     assert_eq!(l[0]["eventNumber"], 0);
     assert_eq!(l[0]["extractedValues"]["$status_code"], "404");
     assert_eq!(l[0]["extractedValues"]["$4"], "10/Oct/2000:13:25:15 -0700");
-    assert!(l[0]["eventMessage"].as_str().is_some_and(|m| m.ends_with("404 1534")));
+    assert!(l[0]["eventMessage"]
+        .as_str()
+        .is_some_and(|m| m.ends_with("404 1534")));
 }
 
 #[test]
@@ -50,10 +53,22 @@ fn test_reads_events_file_and_json_patterns_give_empty_extracted_values() {
     let file = dir.join("events.txt");
     std::fs::write(&file, "{\"a\": 1}\nnot json\n{\"a\": 2, \"n\": 7}\n").expect("write events");
     let o = run(
-        &["test", "{ $.a >= 2 }", "--events", file.to_str().expect("utf-8 path"), "--metric-value", "$.n"],
+        &[
+            "test",
+            "{ $.a >= 2 }",
+            "--events",
+            file.to_str().expect("utf-8 path"),
+            "--metric-value",
+            "$.n",
+        ],
         "",
     );
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let l = lines(&o);
     assert_eq!(l.len(), 1);
     assert_eq!(l[0]["eventNumber"], 2);
@@ -73,7 +88,10 @@ fn invalid_pattern_exits_2_with_caret_error() {
     let o = run(&["test", "{ $.a = 1"], "");
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("If a filter pattern starts with '{' it must end with '}'"), "{err}");
+    assert!(
+        err.contains("If a filter pattern starts with '{' it must end with '}'"),
+        "{err}"
+    );
     assert!(err.contains("    ^"), "{err}");
     let o = run(&["explain", "{ $.a IS NOT NULL }"], "");
     assert_eq!(o.status.code(), Some(2));
@@ -82,7 +100,13 @@ fn invalid_pattern_exits_2_with_caret_error() {
 
 #[test]
 fn explain_text_shows_grouping_selectors_and_literals() {
-    let o = run(&["explain", r#"{ ($.errorCode ="*UnauthorizedOperation") || ($.errorCode ="AccessDenied*") && ($.eventName!="HeadBucket") }"#], "");
+    let o = run(
+        &[
+            "explain",
+            r#"{ ($.errorCode ="*UnauthorizedOperation") || ($.errorCode ="AccessDenied*") && ($.eventName!="HeadBucket") }"#,
+        ],
+        "",
+    );
     assert_eq!(o.status.code(), Some(0));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("kind:      json"), "{out}");
@@ -91,16 +115,32 @@ fn explain_text_shows_grouping_selectors_and_literals() {
         "{out}"
     );
     assert!(out.contains("selectors: $.errorCode, $.eventName"), "{out}");
-    assert!(out.contains("literals:  *UnauthorizedOperation, AccessDenied*, HeadBucket"), "{out}");
+    assert!(
+        out.contains("literals:  *UnauthorizedOperation, AccessDenied*, HeadBucket"),
+        "{out}"
+    );
 }
 
 #[test]
 fn explain_json_for_delimited() {
-    let o = run(&["explain", "--json", "[ip, ..., status=4* || status=5*, size]"], "");
+    let o = run(
+        &[
+            "explain",
+            "--json",
+            "[ip, ..., status=4* || status=5*, size]",
+        ],
+        "",
+    );
     assert_eq!(o.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
     assert_eq!(v["kind"], "space-delimited");
-    assert_eq!(v["canonical"], "[ip, ..., status = 4* || status = 5*, size]");
-    assert_eq!(v["fields"], serde_json::json!(["$ip", "...", "$status", "$size"]));
+    assert_eq!(
+        v["canonical"],
+        "[ip, ..., status = 4* || status = 5*, size]"
+    );
+    assert_eq!(
+        v["fields"],
+        serde_json::json!(["$ip", "...", "$status", "$size"])
+    );
     assert_eq!(v["literals"], serde_json::json!(["4*", "5*"]));
 }

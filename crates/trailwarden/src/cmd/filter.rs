@@ -71,7 +71,10 @@ fn parse_or_report(text: &str) -> Option<Pattern> {
     match Pattern::parse(text) {
         Ok(p) => Some(p),
         Err(e) => {
-            eprintln!("trailwarden: invalid filter pattern ({}): {e}", e.kind.name());
+            eprintln!(
+                "trailwarden: invalid filter pattern ({}): {e}",
+                e.kind.name()
+            );
             None
         }
     }
@@ -128,10 +131,15 @@ fn test(args: TestArgs) -> anyhow::Result<ExitCode> {
 /// Renders a match in the AWS response's key order (serde_json's map would sort the keys).
 fn ordered(doc: &serde_json::Value) -> String {
     let mut s = String::from("{");
-    for (i, key) in ["eventNumber", "eventMessage", "extractedValues", "metricValue"]
-        .into_iter()
-        .filter(|k| doc.get(k).is_some())
-        .enumerate()
+    for (i, key) in [
+        "eventNumber",
+        "eventMessage",
+        "extractedValues",
+        "metricValue",
+    ]
+    .into_iter()
+    .filter(|k| doc.get(k).is_some())
+    .enumerate()
     {
         if i > 0 {
             s.push_str(", ");
@@ -213,7 +221,9 @@ fn field_literals(c: &FieldExpr, out: &mut Vec<String>) {
 fn expr_parts(e: &Expr, d: &mut Description) {
     match e {
         Expr::Or(v) | Expr::And(v) => v.iter().for_each(|e| expr_parts(e, d)),
-        Expr::Compare { selector, value, .. } => {
+        Expr::Compare {
+            selector, value, ..
+        } => {
             push_unique(&mut d.fields, selector.to_string());
             push_unique(&mut d.literals, operand_text(value));
         }
@@ -237,13 +247,35 @@ fn explain(args: ExplainArgs) -> anyhow::Result<ExitCode> {
             "fields": d.fields,
             "literals": d.literals,
         });
-        println!("{}", serde_json::to_string_pretty(&doc).context("cannot render JSON")?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&doc).context("cannot render JSON")?
+        );
     } else {
         println!("kind:      {}", d.kind);
         println!("canonical: {}", d.canonical);
-        let label = if d.kind == "json" { "selectors" } else { "fields" };
-        println!("{:<10} {}", format!("{label}:"), if d.fields.is_empty() { "(none)".to_string() } else { d.fields.join(", ") });
-        println!("literals:  {}", if d.literals.is_empty() { "(none)".to_string() } else { d.literals.join(", ") });
+        let label = if d.kind == "json" {
+            "selectors"
+        } else {
+            "fields"
+        };
+        println!(
+            "{:<10} {}",
+            format!("{label}:"),
+            if d.fields.is_empty() {
+                "(none)".to_string()
+            } else {
+                d.fields.join(", ")
+            }
+        );
+        println!(
+            "literals:  {}",
+            if d.literals.is_empty() {
+                "(none)".to_string()
+            } else {
+                d.literals.join(", ")
+            }
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
