@@ -6,9 +6,11 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use aws_config::provider_config::ProviderConfig;
 use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_http_client::tls;
 use aws_smithy_runtime_api::box_error::BoxError;
@@ -51,11 +53,21 @@ pub fn retry_config(max_attempts: u32) -> RetryConfig {
     RetryConfig::standard().with_max_attempts(if max_attempts == 0 { 5 } else { max_attempts })
 }
 
+/// Bounds on how long one call may take, so a hung endpoint becomes a recorded error instead of a hung run.
+pub fn timeout_config() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .operation_attempt_timeout(Duration::from_secs(60))
+        .operation_timeout(Duration::from_secs(300))
+        .build()
+}
+
 /// Loads the base `SdkConfig` from the standard environment and `options`.
 pub async fn load_config(options: &SdkOptions) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(http_client())
-        .retry_config(retry_config(options.max_attempts));
+        .retry_config(retry_config(options.max_attempts))
+        .timeout_config(timeout_config());
     if let Some(profile) = &options.profile {
         // The default chain reads `AWS_ACCESS_KEY_ID` before any profile; a named profile must win, as it
         // does for the AWS CLI, so its credentials come from the profile provider alone.
@@ -94,6 +106,9 @@ pub fn adopt_config(base: &SdkConfig, options: &SdkOptions) -> SdkConfig {
     let mut builder = base.to_builder();
     if base.http_client().is_none() {
         builder.set_http_client(Some(http_client()));
+    }
+    if base.timeout_config().is_none() {
+        builder.set_timeout_config(Some(timeout_config()));
     }
     // A hand-built config may lack these; retries need a sleep, assumed-role credentials a clock.
     if base.sleep_impl().is_none() {

@@ -497,6 +497,9 @@ async fn all_regions_fall_back_to_the_known_list_when_list_regions_is_unavailabl
         .map(|h| h.region.as_str())
         .collect();
     assert_eq!(enabled, vec!["us-east-1"]);
+    // The cost of an all-regions audit of a textbook account: GetCallerIdentity and ListRegions, three calls
+    // per region, then the chain (2 for the trail, 1 for its group, 2 for the topic).
+    assert_eq!(report.total_requests(), 2 + 3 * regions.len() as u64 + 5);
 }
 
 #[tokio::test]
