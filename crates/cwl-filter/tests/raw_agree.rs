@@ -310,6 +310,78 @@ fn cis_patterns_agree_on_real_records() {
     );
 }
 
+/// Rewrites the letters at `picks` (modulo the number of letters inside strings) as `\u00XX`
+/// escapes: the record means the same, but a byte search no longer sees the literal.
+fn escape_letters(rec: &str, picks: &[usize]) -> String {
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut letters = Vec::new();
+    for (i, c) in rec.char_indices() {
+        if in_string && !escaped && c.is_ascii_alphabetic() {
+            letters.push(i);
+        }
+        match (escaped, c) {
+            (true, _) => escaped = false,
+            (false, '\\') => escaped = true,
+            (false, '"') => in_string = !in_string,
+            _ => {}
+        }
+    }
+    if letters.is_empty() {
+        return rec.to_string();
+    }
+    let chosen: std::collections::BTreeSet<usize> =
+        picks.iter().map(|p| letters[p % letters.len()]).collect();
+    let mut out = String::with_capacity(rec.len() + 6 * chosen.len());
+    for (i, c) in rec.char_indices() {
+        if chosen.contains(&i) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    /// Real records with some letters escaped (keys included): the prefilter must not drop a match
+    /// and the scan must see through the escapes.
+    #[test]
+    fn cis_set_agrees_on_escaped_real_records(
+        pick in any::<prop::sample::Index>(),
+        picks in prop::collection::vec(any::<usize>(), 1..4),
+    ) {
+        if !samples_dir().exists() {
+            return Ok(());
+        }
+        let records = real_records_cached();
+        let rec = escape_letters(&records[pick.index(records.len())], &picks);
+        let ps = cis_patterns();
+        let set = PatternSet::new(ps.clone());
+        prop_assert_eq!(set.matches(&rec), reference_set(&ps, &rec), "on {}", rec);
+        for p in &ps {
+            prop_assert_eq!(raw_matches(p, &rec), p.matches_message(&rec), "{} on {}", p, rec);
+        }
+    }
+}
+
+fn real_records_cached() -> &'static [String] {
+    static RECORDS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    RECORDS.get_or_init(real_records)
+}
+
+#[test]
+fn escaping_a_letter_keeps_the_meaning() {
+    let rec = r#"{"eventName":"ConsoleLogin"}"#;
+    let escaped = escape_letters(rec, &[0]);
+    assert_eq!(escaped, r#"{"\u0065ventName":"ConsoleLogin"}"#);
+    let p = Pattern::parse("{ $.eventName = ConsoleLogin }").expect("pattern");
+    assert!(p.matches_message(&escaped));
+    assert_eq!(PatternSet::new(vec![p]).matches(&escaped), vec![0]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Pinned cases
 
