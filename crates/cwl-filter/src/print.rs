@@ -171,7 +171,8 @@ impl fmt::Display for Operand {
                     && t.text
                         .chars()
                         .all(|c| c.is_ascii_alphanumeric() || "_.-:@/*+".contains(c))
-                    && number(&t.text).is_none()
+                    // Only the whole bare word reads as a number: `4*` stays text.
+                    && (t.prefix_star || t.suffix_star || number(&t.text).is_none())
                     && !t.text.starts_with(['=', '<', '>', '!']);
                 if t.is_any() && !t.suffix_star {
                     return f.write_char('*');
