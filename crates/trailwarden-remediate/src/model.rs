@@ -189,18 +189,8 @@ pub struct PutMetricAlarm {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PlanError {
     /// Something we would create exists already and is not what we would create.
-    #[error("{kind} '{name}' already exists in account {account}, {region} and differs from what trailwarden would create ({diff}); trailwarden never overwrites what it did not create: {hint}")]
-    Collision {
-        /// `metric filter`, `alarm`, `SNS topic`.
-        kind: &'static str,
-        name: String,
-        account: String,
-        region: String,
-        /// What differs.
-        diff: String,
-        /// What the user can do.
-        hint: String,
-    },
+    #[error("{0}")]
+    Collision(Box<Collision>),
     /// A command-line option value is unusable.
     #[error("{option} '{value}': {why}")]
     BadOption {
@@ -218,4 +208,19 @@ pub enum PlanError {
     /// `--setup-trail` is not implemented.
     #[error("--setup-trail is not implemented yet: create a multi-region trail delivering to CloudWatch Logs first (CIS 3.1/3.4), then run remediate again")]
     SetupTrailNotImplemented,
+}
+
+/// A resource of the name the plan would use exists and differs (see [`PlanError::Collision`]).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{kind} '{name}' already exists in account {account}, {region} and differs from what trailwarden would create ({diff}); trailwarden never overwrites what it did not create: {hint}")]
+pub struct Collision {
+    /// `metric filter`, `alarm`, `SNS topic`.
+    pub kind: &'static str,
+    pub name: String,
+    pub account: String,
+    pub region: String,
+    /// What differs.
+    pub diff: String,
+    /// What the user can do.
+    pub hint: String,
 }

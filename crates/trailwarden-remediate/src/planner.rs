@@ -344,7 +344,7 @@ impl<'a> Planner<'a> {
                 .collect();
             format!("it publishes {}", t.join(", "))
         };
-        Err(PlanError::Collision {
+        Err(PlanError::Collision(Box::new(Collision {
             kind: "metric filter",
             name: want.filter_name.clone(),
             account: want.account.clone(),
@@ -352,7 +352,7 @@ impl<'a> Planner<'a> {
             diff: format!("on log group {}, {diff}", want.log_group_name),
             hint: "rename or remove that filter yourself, or remediate this control by hand"
                 .to_string(),
-        })
+        })))
     }
 
     fn existing_alarm_matches(
@@ -374,7 +374,7 @@ impl<'a> Planner<'a> {
         };
         match alarm_difference(existing, want) {
             None => Ok(true),
-            Some(diff) => Err(PlanError::Collision {
+            Some(diff) => Err(PlanError::Collision(Box::new(Collision {
                 kind: "alarm",
                 name: want.alarm_name.clone(),
                 account: want.account.clone(),
@@ -382,7 +382,7 @@ impl<'a> Planner<'a> {
                 diff,
                 hint: "rename or remove that alarm yourself, or remediate this control by hand"
                     .to_string(),
-            }),
+            }))),
         }
     }
 
@@ -504,7 +504,7 @@ impl<'a> Planner<'a> {
         if let Some(existing) = self.find_topic(&arn) {
             let gone = matches!(&existing.subscriptions, Observed::Error(e) if e.kind == ErrorKind::NotFound);
             if !gone {
-                return Err(PlanError::Collision {
+                return Err(PlanError::Collision(Box::new(Collision {
                     kind: "SNS topic",
                     name: name.to_string(),
                     account: account.to_string(),
@@ -513,7 +513,7 @@ impl<'a> Planner<'a> {
                     hint: format!(
                         "pass --topic-arn {arn} to reuse it, or --topic-name with another name"
                     ),
-                });
+                })));
             }
         }
         let mut tags = BTreeMap::new();

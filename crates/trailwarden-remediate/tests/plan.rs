@@ -137,7 +137,7 @@ fn alarms_fire_on_one_event_and_notify_one_tagged_topic_with_a_cloudwatch_policy
         assert_eq!(a.comparison_operator, "GreaterThanOrEqualToThreshold");
         assert_eq!(a.evaluation_periods, 1);
         assert_eq!(a.treat_missing_data, "notBreaching");
-        assert_eq!(a.alarm_actions, [topic_arn.clone()]);
+        assert_eq!(a.alarm_actions.as_slice(), std::slice::from_ref(&topic_arn));
         assert_eq!(a.namespace, "CISBenchmark");
         assert_eq!(
             a.tags.get("managed-by").map(String::as_str),
@@ -333,13 +333,7 @@ fn a_different_filter_of_the_same_name_stops_the_plan() {
     let err = plan(&fixture("colliding-filter.json"), v3(), &opts("4.3")).unwrap_err();
     let text = err.to_string();
     assert!(
-        matches!(
-            err,
-            PlanError::Collision {
-                kind: "metric filter",
-                ..
-            }
-        ),
+        matches!(&err, PlanError::Collision(c) if c.kind == "metric filter"),
         "{text}"
     );
     assert!(
@@ -354,7 +348,7 @@ fn a_different_alarm_of_the_same_name_stops_the_plan() {
     let err = plan(&fixture("colliding-alarm.json"), v3(), &opts("4.3")).unwrap_err();
     let text = err.to_string();
     assert!(
-        matches!(err, PlanError::Collision { kind: "alarm", .. }),
+        matches!(&err, PlanError::Collision(c) if c.kind == "alarm"),
         "{text}"
     );
     assert!(text.contains("statistic Average"), "{text}");
