@@ -23,10 +23,16 @@ pub const ROOT_USAGE_PATTERN: &str = r#"{ $.userIdentity.type = "Root" && $.user
 
 /// An `SdkConfig` for moto with fixed fake credentials (no environment is read or changed).
 pub fn moto_config(moto: &MotoServer, region: &str, credentials: Credentials) -> SdkConfig {
+    test_config(&moto.endpoint_url(), region, credentials)
+}
+
+/// An `SdkConfig` sending everything to `endpoint_url` with `credentials`, built without reading the
+/// environment (for fake servers other than moto, too).
+pub fn test_config(endpoint_url: &str, region: &str, credentials: Credentials) -> SdkConfig {
     SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region.to_owned()))
-        .endpoint_url(moto.endpoint_url())
+        .endpoint_url(endpoint_url)
         .credentials_provider(SharedCredentialsProvider::new(credentials))
         .sleep_impl(aws_smithy_async::rt::sleep::default_async_sleep().expect("tokio sleep"))
         .time_source(aws_smithy_async::time::SharedTimeSource::default())

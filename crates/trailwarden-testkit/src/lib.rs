@@ -19,7 +19,8 @@ mod account;
 mod moto;
 
 pub use account::{
-    fake_credentials, moto_config, TestAccount, TrailSpec, DEFAULT_ACCOUNT, ROOT_USAGE_PATTERN,
+    fake_credentials, moto_config, test_config, TestAccount, TrailSpec, DEFAULT_ACCOUNT,
+    ROOT_USAGE_PATTERN,
 };
 pub use moto::{moto_executable, repo_root, MotoServer};
 
