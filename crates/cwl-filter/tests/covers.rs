@@ -338,8 +338,16 @@ fn regex_wildcards_booleans_nesting_and_numbers() {
         cov("{ $.n = 4* && $.n < 500 }", &["{ $.n = 4* }"]).verdict,
         Verdict::Covered | Verdict::Unknown { .. }
     ));
-    // Wildcards: never a proof unless identical.
-    assert!(!cov("{ $.l[*] = x }", &["{ $.l[0] = x }"])
+    // Wildcards: never a proof unless identical, but counterexamples are still found.
+    let c = cov("{ $.l[*] = x }", &["{ $.l[0] = x }"]);
+    assert_eq!(counterexample(&c)["l"][1], "x");
+    assert!(!cov("{ $.l[0] = x }", &["{ $.l[*] = x }"])
+        .verdict
+        .is_covered());
+    let c = cov("{ $.* = x }", &["{ $.a = x }"]);
+    assert!(matches!(c.verdict, Verdict::NotCovered { .. }), "{c}");
+    // A huge index is not materialised.
+    assert!(!cov("{ $.l[4000000000] = x }", &["{ $.l[0] = x }"])
         .verdict
         .is_covered());
     assert_eq!(

@@ -5,16 +5,54 @@
 //! `$.eventName = "X"` in the required pattern and `$.eventName=X` in an actual are one atom and
 //! cannot be told apart by the search.
 //!
-//! Wildcard steps (`[*]`, `.*`) are *concretised* (`[0]`, `.k`) so that the search can still build
-//! candidate events; such selectors are marked inexact, so they can yield a verified
-//! counterexample but never a `Covered` verdict.
+//! Wildcard steps (`[*]`, `.*`) are *concretised* to an index or key that no explicit step uses
+//! (`[n+1]` past every explicit index, a fresh key such as `.k`), so that the search can still
+//! build candidate events in which the wildcard sees an element of its own; such selectors are
+//! marked inexact, so they can yield a verified counterexample but never a `Covered` verdict.
 
 use std::fmt::Write as _;
 
 use crate::ast::{Expr, Pattern, Selector, Span, Step};
 
-/// The key that stands for "any member" when a `.*` step is concretised.
-const ANY_KEY: &str = "k";
+/// What `[*]` and `.*` become: an index and a key that no explicit step uses.
+#[derive(Clone, Debug)]
+struct Fresh {
+    index: usize,
+    key: String,
+}
+
+impl Fresh {
+    fn of(patterns: &[&Pattern]) -> Fresh {
+        let mut steps: Vec<Step> = Vec::new();
+        for p in patterns {
+            if let Pattern::Json(e) = p {
+                all_steps(e, &mut steps);
+            }
+        }
+        let index = steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::Index(i) => Some(i.saturating_add(1)),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0);
+        let mut key = String::from("k");
+        while steps.contains(&Step::Key(key.clone())) {
+            key.push('k');
+        }
+        Fresh { index, key }
+    }
+}
+
+fn all_steps(e: &Expr, out: &mut Vec<Step>) {
+    match e {
+        Expr::Or(es) | Expr::And(es) => es.iter().for_each(|e| all_steps(e, out)),
+        Expr::Compare { selector, .. } | Expr::Test { selector, .. } => {
+            out.extend(selector.steps.iter().cloned())
+        }
+    }
+}
 
 /// A pattern as a formula over atoms, for three-valued evaluation.
 #[derive(Clone, Debug)]
@@ -84,10 +122,11 @@ pub(crate) struct Atom {
 }
 
 /// All selectors and atoms of a set of patterns. Selectors are kept sorted parents-first.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Universe {
     pub sels: Vec<Sel>,
     pub atoms: Vec<Atom>,
+    fresh: Fresh,
 }
 
 impl Universe {
@@ -95,10 +134,11 @@ impl Universe {
     /// formula (in the same order).
     pub(crate) fn build(patterns: &[&Pattern]) -> (Universe, Vec<Formula>) {
         // First pass: collect every selector (and all its prefixes) so that they can be sorted.
+        let fresh = Fresh::of(patterns);
         let mut paths: Vec<(Vec<Step>, bool)> = Vec::new();
         for p in patterns {
             if let Pattern::Json(e) = p {
-                collect_paths(e, &mut paths);
+                collect_paths(e, &fresh, &mut paths);
             }
         }
         paths.sort();
@@ -112,7 +152,11 @@ impl Universe {
         });
         // Parents first: by length, then by steps.
         paths.sort_by(|a, b| a.0.len().cmp(&b.0.len()).then_with(|| a.0.cmp(&b.0)));
-        let mut uni = Universe::default();
+        let mut uni = Universe {
+            sels: Vec::new(),
+            atoms: Vec::new(),
+            fresh,
+        };
         for (steps, wildcard) in &paths {
             let parent = if steps.len() > 1 {
                 paths
@@ -158,7 +202,7 @@ impl Universe {
             Expr::Or(es) => Formula::Or(es.iter().map(|e| self.formula(e)).collect()),
             Expr::And(es) => Formula::And(es.iter().map(|e| self.formula(e)).collect()),
             Expr::Compare { selector, .. } | Expr::Test { selector, .. } => {
-                let (steps, _) = concretise(selector);
+                let steps = concretise(selector, &self.fresh);
                 let leaf = with_selector(e, &steps);
                 if let Some(a) = self.atoms.iter().position(|a| a.expr == leaf) {
                     return Formula::Atom(a);
@@ -177,11 +221,11 @@ impl Universe {
     }
 }
 
-fn collect_paths(e: &Expr, out: &mut Vec<(Vec<Step>, bool)>) {
+fn collect_paths(e: &Expr, fresh: &Fresh, out: &mut Vec<(Vec<Step>, bool)>) {
     match e {
-        Expr::Or(es) | Expr::And(es) => es.iter().for_each(|e| collect_paths(e, out)),
+        Expr::Or(es) | Expr::And(es) => es.iter().for_each(|e| collect_paths(e, fresh, out)),
         Expr::Compare { selector, .. } | Expr::Test { selector, .. } => {
-            let (steps, _) = concretise(selector);
+            let steps = concretise(selector, fresh);
             let mut wild = false;
             for n in 1..=steps.len() {
                 wild |= matches!(selector.steps[n - 1], Step::AnyIndex | Step::AnyKey);
@@ -191,18 +235,16 @@ fn collect_paths(e: &Expr, out: &mut Vec<(Vec<Step>, bool)>) {
     }
 }
 
-/// The selector's steps with `[*]` → `[0]` and `.*` → `.k`; and whether any was replaced.
-fn concretise(sel: &Selector) -> (Vec<Step>, bool) {
-    let steps = sel
-        .steps
+/// The selector's steps with `[*]` and `.*` replaced by the fresh index and key.
+fn concretise(sel: &Selector, fresh: &Fresh) -> Vec<Step> {
+    sel.steps
         .iter()
         .map(|s| match s {
-            Step::AnyIndex => Step::Index(0),
-            Step::AnyKey => Step::Key(ANY_KEY.to_string()),
+            Step::AnyIndex => Step::Index(fresh.index),
+            Step::AnyKey => Step::Key(fresh.key.clone()),
             other => other.clone(),
         })
-        .collect();
-    (steps, sel.has_wildcard())
+        .collect()
 }
 
 /// A copy of the leaf `e` with its selector replaced by `steps`.

@@ -18,6 +18,9 @@ use super::oracle;
 use super::strings::{self, Lang, Spec};
 use crate::ast::{CmpOp, Expr, Operand, Step};
 
+/// Array indexes above this are not given example values (the event would be huge).
+const MAX_INDEX: usize = 1_000;
+
 /// The value a region puts at its selector.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Kind {
@@ -85,6 +88,24 @@ pub(crate) fn compute(uni: &Universe, s: usize) -> SelRegions {
     let mut inexact: Option<String> = None;
     if sel.wildcard {
         inexact = Some(format!("{name} comes from a wildcard selector ([*] or .*)"));
+    }
+    if sel
+        .steps
+        .iter()
+        .any(|s| matches!(s, Step::Index(i) if *i > MAX_INDEX))
+    {
+        // Such an event would hold a huge array: only "missing" is modelled.
+        let truth = atoms
+            .iter()
+            .map(|e| oracle::holds(e, &single(&[], None)))
+            .collect();
+        return SelRegions {
+            regions: vec![Region {
+                kind: Kind::Missing,
+                truth,
+            }],
+            inexact: Some(format!("{name} has an index above {MAX_INDEX}")),
+        };
     }
     let mut mark = |why: String| {
         if inexact.is_none() {
@@ -368,7 +389,7 @@ pub(crate) fn set_path(root: &mut Value, steps: &[Step], v: Value) -> bool {
 fn slot<'v>(v: &'v mut Value, st: &Step) -> Option<&'v mut Value> {
     match (st, v) {
         (Step::Key(k), Value::Object(m)) => Some(m.entry(k.clone()).or_insert(Value::Null)),
-        (Step::Index(i), Value::Array(a)) => {
+        (Step::Index(i), Value::Array(a)) if *i <= MAX_INDEX => {
             if a.len() <= *i {
                 a.resize(*i + 1, Value::Null);
             }
