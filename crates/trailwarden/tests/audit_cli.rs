@@ -264,3 +264,82 @@ fn evidence_with_live_flags_is_a_usage_error() {
         stderr(&o)
     );
 }
+
+mod live {
+    //! Live mode against a real moto server (the textbook chain built with the SDK). moto auto-confirms
+    //! subscriptions, so PendingConfirmation and access errors are covered by the evidence fixtures instead.
+    use std::process::{Command, Output};
+
+    use trailwarden_testkit::{block_on, MotoServer, TestAccount};
+
+    fn audit_as(account: &TestAccount, args: &[&str]) -> Output {
+        let url = MotoServer::shared().endpoint_url();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_trailwarden"));
+        cmd.arg("audit")
+            .args(args)
+            .args(["--region", "us-east-1", "--endpoint-url", &url]);
+        for var in [
+            "AWS_PROFILE",
+            "AWS_REGION",
+            "AWS_DEFAULT_REGION",
+            "AWS_ENDPOINT_URL",
+            "AWS_SESSION_TOKEN",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.envs(account.env()).output().expect("run trailwarden")
+    }
+
+    fn json(o: &Output) -> serde_json::Value {
+        serde_json::from_str(&String::from_utf8_lossy(&o.stdout)).unwrap_or_else(|e| {
+            panic!(
+                "{e}: stdout {} stderr {}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            )
+        })
+    }
+
+    #[test]
+    fn textbook_account_passes_root_usage_and_security_hub() {
+        let a = block_on(TestAccount::new(MotoServer::shared(), "300000000001"));
+        block_on(a.textbook("us-east-1"));
+        let o = audit_as(&a, &["--controls", "4.3,4.16", "--format", "json"]);
+        let doc = json(&o);
+        let findings = doc["findings"].as_array().unwrap();
+        assert_eq!(findings.len(), 2, "{doc}");
+        for f in findings {
+            assert_eq!(f["status"], "PASS", "{f}");
+            assert_eq!(f["account"], "300000000001");
+            assert_eq!(f["region"], "us-east-1");
+        }
+        assert_eq!(o.status.code(), Some(0));
+        // The textbook chain has a root-usage filter only: another control fails at the metric filter.
+        let o = audit_as(&a, &["--controls", "4.10", "--format", "json"]);
+        assert_eq!(o.status.code(), Some(1));
+        let doc = json(&o);
+        assert_eq!(doc["findings"][0]["status"], "FAIL");
+        assert_eq!(doc["findings"][0]["link"], "metric-filter");
+    }
+
+    #[test]
+    fn empty_account_fails_at_the_trail() {
+        let a = block_on(TestAccount::new(MotoServer::shared(), "300000000002"));
+        let o = audit_as(&a, &["--controls", "4.1", "--format", "json"]);
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let doc = json(&o);
+        assert_eq!(doc["findings"][0]["status"], "FAIL");
+        assert!(
+            doc["findings"][0]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("no CloudTrail trail"),
+            "{doc}"
+        );
+    }
+}

@@ -31,46 +31,9 @@ pub struct Args {
     /// Write the report to FILE instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Where to collect from when there is no `--evidence` (the selection flags of `collect`).
     #[command(flatten)]
-    live: LiveArgs,
-}
-
-/// Where to collect from when there is no `--evidence` (the same selection flags as `collect`).
-#[derive(clap::Args, Debug, Default)]
-pub struct LiveArgs {
-    /// AWS profile to use; repeat for several principals.
-    #[arg(long, value_name = "P")]
-    profile: Vec<String>,
-    /// Home region (default: AWS_REGION or the profile's region).
-    #[arg(long, value_name = "R")]
-    region: Option<String>,
-    /// Regions to audit: `all` or a comma-separated list.
-    #[arg(long, value_name = "all|r1,r2")]
-    regions: Option<String>,
-    /// Endpoint URL for every AWS service (e.g. a local moto server).
-    #[arg(long, value_name = "URL")]
-    endpoint_url: Option<String>,
-    /// Role name to assume in each audited account (with --accounts or --organization).
-    #[arg(long, value_name = "ROLE")]
-    assume_role: Option<String>,
-    /// Account ids to audit, comma-separated (needs --assume-role).
-    #[arg(long, value_name = "IDS")]
-    accounts: Option<String>,
-    /// Audit every account of the caller's organization (needs --assume-role).
-    #[arg(long)]
-    organization: bool,
-}
-
-impl LiveArgs {
-    fn any(&self) -> bool {
-        !self.profile.is_empty()
-            || self.region.is_some()
-            || self.regions.is_some()
-            || self.endpoint_url.is_some()
-            || self.assume_role.is_some()
-            || self.accounts.is_some()
-            || self.organization
-    }
+    live: super::collect::Selection,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -133,9 +96,8 @@ fn load(path: &PathBuf) -> anyhow::Result<Evidence> {
     Evidence::from_json(&text).with_context(|| format!("invalid evidence file {}", path.display()))
 }
 
-fn collect_live(_live: &LiveArgs) -> anyhow::Result<Evidence> {
-    bail!(
-        "live collection is not available in this build yet: collect evidence with `trailwarden collect --output FILE` \
-         and run `trailwarden audit --evidence FILE`"
-    )
+/// Live mode: collect with the read-only calls of `trailwarden collect`, then evaluate. Progress lines go to
+/// stderr only when it is a terminal, so scripts reading `--format json` see one clean document on stdout.
+fn collect_live(live: &super::collect::Selection) -> anyhow::Result<Evidence> {
+    live.collect(!std::io::stderr().is_terminal())
 }
