@@ -142,3 +142,24 @@ fn floor(s: &str, mut i: usize) -> usize {
     }
     i
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::Pattern;
+
+    #[test]
+    fn carets_sit_under_the_span_counting_characters() {
+        let e = Pattern::parse("{ $.a = \"é\" $.b = 2 }").unwrap_err();
+        let text = e.to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[1], "    { $.a = \"é\" $.b = 2 }");
+        // `$.b` starts at character 12 (byte 13, after the two-byte é).
+        assert_eq!(lines[2], format!("    {}^", " ".repeat(12)));
+    }
+
+    #[test]
+    fn empty_span_at_the_end_still_shows_one_caret() {
+        let e = Pattern::parse("{ $.a = }").unwrap_err();
+        assert!(e.to_string().ends_with(&format!("    {}^", " ".repeat(8))));
+    }
+}
