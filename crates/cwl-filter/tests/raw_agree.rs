@@ -496,3 +496,21 @@ fn mixed_kinds_in_one_set() {
     assert_eq!(set.matches(r#"{"level":"ERROR"}"#), vec![0, 1, 2]);
     assert_eq!(set.matches("ERROR: not json"), vec![0, 2]);
 }
+
+#[test]
+fn a_compiled_set_is_shared_across_threads() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<PatternSet>();
+    shareable::<RawEvent<'static>>();
+    let set = std::sync::Arc::new(PatternSet::new(cis_patterns()));
+    let root = r#"{"userIdentity":{"type":"Root"},"eventType":"AwsApiCall"}"#;
+    let handles: Vec<_> = (0..2)
+        .map(|_| {
+            let set = set.clone();
+            std::thread::spawn(move || set.matches(root))
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().expect("thread"), vec![2]);
+    }
+}
