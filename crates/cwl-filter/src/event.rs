@@ -15,8 +15,9 @@ use crate::ast::{Selector, Step};
 pub enum FieldValue<'a> {
     Null,
     Bool(bool),
-    /// A JSON number, as its source text (`400`, `1.5e3`), so that textual comparisons see what was
-    /// written and numeric ones parse it.
+    /// A JSON number, as text: integers as written (`400`), every other number as serde_json renders
+    /// it (`1e3` → `1000.0`), on both the `Value` and the raw-bytes paths, so the two agree. Textual
+    /// comparisons see this text; numeric ones parse it.
     Number(Cow<'a, str>),
     /// A JSON string, unescaped.
     String(Cow<'a, str>),
