@@ -436,3 +436,88 @@ fn the_cli_script_refuses_other_accounts_credentials() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("for account 111122223333"));
     assert_eq!(calls.len(), 1, "only the identity check ran: {calls:?}");
 }
+
+// ---------------------------------------------------------------- several places
+
+fn two_places() -> Plan {
+    let o = Options {
+        controls: vec!["4.3".into()],
+        subscribers: vec![Subscriber::parse("email:ops@example.com").unwrap()],
+        ..Options::default()
+    };
+    plan(&fixture("two-accounts.json"), v3(), &o).unwrap()
+}
+
+#[test]
+fn several_accounts_and_regions_get_one_provider_stack_and_section_each() {
+    let p = two_places();
+    assert_eq!(
+        planned_patterns(&p).len(),
+        1,
+        "same filter name in both places"
+    );
+    assert_eq!(
+        p.actions
+            .iter()
+            .filter(|a| matches!(a, Action::PutMetricFilter(_)))
+            .count(),
+        2
+    );
+
+    let tf = render(&p, Format::Terraform).unwrap();
+    let body = hcl::parse(&tf).unwrap_or_else(|e| panic!("{e}\n{tf}"));
+    let providers: Vec<String> = body
+        .blocks()
+        .filter(|b| b.identifier() == "provider")
+        .map(|b| {
+            b.body()
+                .attributes()
+                .find(|a| a.key() == "region")
+                .unwrap()
+                .expr()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(providers, [r#""eu-west-1""#, r#""us-east-1""#]);
+    let filter_ids: Vec<&str> = body
+        .blocks()
+        .filter(|b| {
+            b.labels().first().map(|l| l.as_str()) == Some("aws_cloudwatch_log_metric_filter")
+        })
+        .map(|b| b.labels()[1].as_str())
+        .collect();
+    assert_eq!(
+        filter_ids,
+        [
+            "root_usage_111122223333_eu_west_1",
+            "root_usage_444455556666_us_east_1"
+        ]
+    );
+    assert!(
+        tf.contains("provider = aws.a444455556666_us_east_1"),
+        "{tf}"
+    );
+    assert!(
+        tf.contains("alarm_actions       = [aws_sns_topic.alarms_444455556666_us_east_1.arn]"),
+        "{tf}"
+    );
+
+    let cfn = render(&p, Format::CloudFormation).unwrap();
+    let docs: Vec<serde_yaml::Value> = serde_yaml::Deserializer::from_str(&cfn)
+        .map(|d| serde::Deserialize::deserialize(d).unwrap())
+        .collect();
+    assert_eq!(docs.len(), 2);
+    assert!(docs[1]["Description"]
+        .as_str()
+        .unwrap()
+        .contains("444455556666, us-east-1"));
+
+    let (out, calls) = run_script(&render(&p, Format::Cli).unwrap(), "111122223333", "two");
+    // The second account's section refuses the first account's credentials, after the first section ran.
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("for account 444455556666"));
+    assert!(
+        calls.iter().all(|c| !c.contains(&"us-east-1".to_string())),
+        "nothing ran in the other account"
+    );
+}

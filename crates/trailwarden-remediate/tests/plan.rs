@@ -536,3 +536,33 @@ fn the_plan_text_lists_actions_blocked_controls_and_notes() {
         "{text}"
     );
 }
+
+#[test]
+fn an_organization_trails_group_gets_one_filter_and_alarm_for_every_account() {
+    let p = plan(&fixture("organization-trail.json"), v3(), &opts("4.3")).unwrap();
+    // The member's finding and the management account's finding point at the same group (in the
+    // management account): one topic, one filter, one alarm, all in the owner's account.
+    assert_eq!(
+        kinds(&p),
+        [
+            "create_topic",
+            "set_topic_policy",
+            "subscribe",
+            "put_metric_filter",
+            "put_metric_alarm"
+        ]
+    );
+    assert!(p.actions.iter().all(|a| a.location() == (ACCOUNT, REGION)));
+    assert_eq!(filters(&p)[0].controls, ["4.3"]);
+    assert!(p.blocked.is_empty(), "{:?}", p.blocked);
+    let findings = evaluate(
+        &fixture("organization-trail.json"),
+        v3(),
+        &Selection::parse(v3(), "4.3").unwrap(),
+    );
+    assert_eq!(
+        findings.len(),
+        2,
+        "both accounts fail 4.3 at the same group"
+    );
+}
