@@ -266,6 +266,22 @@ mod tests {
     }
 
     #[test]
+    fn every_allowed_symbol_compiles_plain_escaped_and_in_a_class() {
+        for c in ":_#=@/;,- ".chars() {
+            for src in [format!("a{c}b"), format!("a\\{c}b"), format!("[{c}x]")] {
+                let re = compile(&src, 0, &src).unwrap_or_else(|e| panic!("{src:?}: {e}"));
+                let hay = format!("a{c}b");
+                assert!(re.compiled.is_match(&hay), "{src:?} on {hay:?}");
+            }
+        }
+        for c in "^$?[]{}|\\*+.".chars() {
+            let src = format!("\\{c}");
+            let re = compile(&src, 0, &src).unwrap_or_else(|e| panic!("{src:?}: {e}"));
+            assert!(re.compiled.is_match(&c.to_string()), "{src:?}");
+        }
+    }
+
+    #[test]
     fn rejects_outside_subset() {
         assert_eq!(t("a(b)"), Err(ErrorKind::InvalidRegex));
         assert_eq!(t("a!"), Err(ErrorKind::InvalidRegex));
