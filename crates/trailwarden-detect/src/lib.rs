@@ -40,6 +40,7 @@ pub mod sink;
 pub mod source;
 pub mod summary;
 pub mod template;
+pub mod time;
 
 pub use alert::{Alert, Severity};
 pub use engine::{Detector, Stats};

@@ -13,15 +13,20 @@
 //!    CloudWatch Logs subscription payloads, skips digest files, and reports malformed input as
 //!    [`Problem`]s with their [`Location`] instead of failing the run.
 
+pub mod aws;
 pub mod decode;
 pub mod fs;
+pub mod s3;
 pub mod split;
+pub mod sqs;
 
 use std::io::Read;
 use std::sync::Arc;
 
 pub use decode::{Decoder, Item, Skipped};
 pub use fs::FsSource;
+pub use s3::{S3Filter, S3Source, S3Url};
+pub use sqs::{SqsOptions, SqsSource};
 pub use split::Layout;
 
 use crate::record::Location;
