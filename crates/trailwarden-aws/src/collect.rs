@@ -318,6 +318,14 @@ impl Run<'_> {
                 .collect(),
             (RegionSelection::All, _) => regions::fallback_all(&me.partition, &home),
         };
+        if let (RegionSelection::All, Some(Err(e))) = (&self.options.regions, &listed) {
+            // Not an evidence error: each region's own answers then tell whether it is enabled. Said aloud
+            // because a region newer than our list would be missed.
+            self.say(format!(
+                "account {account_id}: {e}; auditing the {} regions known to trailwarden instead",
+                selected.len()
+            ));
+        }
         let known_disabled =
             |r: &str| matches!(&listed, Some(Ok(s)) if !s.get(r).copied().unwrap_or(false));
         let active: Vec<String> = selected
