@@ -22,13 +22,30 @@ fn broken() -> Vec<Finding> {
     run(&load("examples/evidence/broken.json"))
 }
 
+/// The findings with the coverage analysis's own example events redacted: which broader event the search
+/// finds first is the analysis's business (its tests pin it), not the renderers'.
+fn stable(mut findings: Vec<Finding>) -> Vec<Finding> {
+    for f in &mut findings {
+        if f.details.broader_example.is_some() {
+            f.details.broader_example = Some(serde_json::json!("<broader example>"));
+        }
+        for n in &mut f.details.notes {
+            if n.starts_with("the filters are broader") {
+                *n = "the filters are broader than the control's pattern (example redacted)"
+                    .to_string();
+            }
+        }
+    }
+    findings
+}
+
 fn out(format: Format, findings: &[Finding]) -> String {
     render(format, &report(findings, false)).unwrap()
 }
 
 #[test]
 fn snapshots_of_every_format() {
-    let findings = broken();
+    let findings = stable(broken());
     for format in Format::ALL {
         let text = out(format, &findings);
         insta::assert_snapshot!(format!("broken_{}", format.name()), text);

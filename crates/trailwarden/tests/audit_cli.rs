@@ -249,6 +249,42 @@ fn invalid_json_and_unknown_schema_exit_2() {
 }
 
 #[test]
+fn evidence_from_stdin() {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_trailwarden"))
+        .args([
+            "audit",
+            "--evidence",
+            "-",
+            "--controls",
+            "4.7",
+            "--format",
+            "csv",
+        ])
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let text = std::fs::read_to_string(example("broken.json")).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("control,title,status,"), "{out}");
+    assert!(
+        out.contains("4.7,") && out.contains(",FAIL,") && out.contains("pending confirmation"),
+        "{out}"
+    );
+}
+
+#[test]
 fn evidence_with_live_flags_is_a_usage_error() {
     let o = run(&[
         "audit",
