@@ -171,7 +171,7 @@ impl<'a> Planner<'a> {
             ));
         }
         let ns = self.options.namespace.clone();
-        self.alarm(f, control, &group, &name, &ns)
+        self.alarm(control, &group, &name, &ns)
     }
 
     fn alarm_only(&mut self, f: &Finding, control: &Control) -> Result<(), PlanError> {
@@ -204,7 +204,7 @@ impl<'a> Planner<'a> {
             t.metric_namespace,
             t.metric_name
         ));
-        self.alarm(f, control, &group, &t.metric_name, &t.metric_namespace)
+        self.alarm(control, &group, &t.metric_name, &t.metric_namespace)
     }
 
     /// The transformation of the chain's metric (`resources.metric` is `namespace/metric`).
@@ -226,7 +226,6 @@ impl<'a> Planner<'a> {
 
     fn alarm(
         &mut self,
-        f: &Finding,
         control: &Control,
         group: &LogGroupRef,
         metric: &str,
@@ -256,7 +255,7 @@ impl<'a> Planner<'a> {
             alarm_actions: vec![topic],
             tags,
         };
-        if self.existing_alarm_matches(f, &alarm)? {
+        if self.existing_alarm_matches(&alarm)? {
             self.plan.notes.push(format!(
                 "{}: alarm {} already exists as trailwarden would create it; reused",
                 control.id, alarm.alarm_name
@@ -355,12 +354,7 @@ impl<'a> Planner<'a> {
         })))
     }
 
-    fn existing_alarm_matches(
-        &self,
-        f: &Finding,
-        want: &PutMetricAlarm,
-    ) -> Result<bool, PlanError> {
-        let _ = f;
+    fn existing_alarm_matches(&self, want: &PutMetricAlarm) -> Result<bool, PlanError> {
         let Some(alarms) = self
             .evidence
             .account(&want.account)
