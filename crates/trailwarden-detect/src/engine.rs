@@ -42,6 +42,8 @@ pub struct Stats {
     pub ignored: u64,
     /// Problems reported (malformed or unreadable input).
     pub problems: u64,
+    /// Records dropped because their `eventTime` is outside [`Detector::with_window`].
+    pub outside: u64,
 }
 
 /// Matches records against rules. See the module docs.
@@ -50,6 +52,8 @@ pub struct Detector {
     dedup: Dedup,
     record_limit: usize,
     threads: usize,
+    /// `[since, until)` in Unix seconds over `eventTime`.
+    window: (Option<i64>, Option<i64>),
     pub stats: Stats,
 }
 
@@ -68,6 +72,7 @@ impl Detector {
             threads: std::thread::available_parallelism()
                 .map(|n| n.get())
                 .unwrap_or(1),
+            window: (None, None),
             stats: Stats::default(),
         }
     }
@@ -82,6 +87,13 @@ impl Detector {
     /// Bounds the size of one record (default [`MAX_RECORD_BYTES`]).
     pub fn with_record_limit(mut self, limit: usize) -> Detector {
         self.record_limit = limit;
+        self
+    }
+
+    /// Keeps only records whose `eventTime` is in `[since, until)` (Unix seconds). Records
+    /// without a readable `eventTime` are kept: dropping them silently would hide events.
+    pub fn with_window(mut self, since: Option<i64>, until: Option<i64>) -> Detector {
+        self.window = (since, until);
         self
     }
 
@@ -167,6 +179,15 @@ impl Detector {
     /// Counts the record; false if its `eventID` was already seen.
     fn admit(&mut self, record: &Record) -> bool {
         self.stats.records += 1;
+        if self.window != (None, None) {
+            if let Some(t) = record.event_time().and_then(crate::time::parse) {
+                let (since, until) = self.window;
+                if since.is_some_and(|s| t < s) || until.is_some_and(|u| t >= u) {
+                    self.stats.outside += 1;
+                    return false;
+                }
+            }
+        }
         if let Some(id) = record.event_id() {
             if !self.dedup.insert(id) {
                 self.stats.duplicates += 1;

@@ -31,6 +31,7 @@
 #![forbid(unsafe_code)]
 
 pub mod actor;
+pub mod alarm;
 pub mod alert;
 pub mod dedup;
 pub mod engine;
