@@ -557,11 +557,32 @@ fn topic_verdict(ev: &Evidence, owner: &AccountEvidence, topic_arn: &str) -> Out
             )
         }
     };
+    // CloudWatch cannot use the AWS managed key of SNS (its key policy admits only SNS), so alarms never
+    // reach a topic encrypted with it: a definite break. A customer key may or may not allow CloudWatch.
+    let mut notes = Vec::new();
+    if let Observed::Ok(attrs) = &topic.attributes {
+        if let Some(key) = attrs.kms_master_key_id.as_deref().filter(|k| !k.is_empty()) {
+            if key == "alias/aws/sns" || key.ends_with(":alias/aws/sns") {
+                return Outcome::fail(
+                    4,
+                    Link::Topic,
+                    format!(
+                        "SNS topic {topic_arn} is encrypted with the AWS managed key aws/sns, which CloudWatch alarms cannot use, so no notification is delivered"
+                    ),
+                );
+            }
+            notes.push(format!(
+                "SNS topic {topic_arn} is encrypted with {key}: its key policy must let cloudwatch.amazonaws.com use kms:Decrypt and kms:GenerateDataKey*"
+            ));
+        }
+    }
     let confirmed = subs.iter().filter(|s| s.is_confirmed()).count();
     if confirmed > 0 {
-        return Outcome::pass(format!(
+        let mut o = Outcome::pass(format!(
             "chain complete: the alarm notifies SNS topic {topic_arn}, which has {confirmed} confirmed subscription(s)"
         ));
+        o.details.notes = notes;
+        return o;
     }
     if subs.is_empty() {
         Outcome::fail(

@@ -523,3 +523,14 @@ fn selection_limits_and_validates_controls() {
         .to_string();
     assert!(err.contains("4.99") && err.contains("4.16"), "{err}");
 }
+
+#[test]
+fn topic_encrypted_with_the_aws_managed_key_never_receives_alarms() {
+    let f = &fixture("topic-aws-managed-key");
+    assert_finding(
+        one(f, "4.3"),
+        Status::Fail,
+        Some(Link::Topic),
+        "encrypted with the AWS managed key aws/sns",
+    );
+}
