@@ -14,8 +14,13 @@ use trailwarden_testkit::{fake_credentials, test_config};
 const ACCOUNT: &str = "111122223333";
 
 /// Serves on a free loopback port: STS `GetCallerIdentity` succeeds; everything else fails with
-/// `query_code` (form-encoded protocols) or `json_code` (JSON protocols). Returns the URL and a request counter.
-fn fake_aws(query_code: &'static str, json_code: &'static str) -> (String, Arc<AtomicU64>) {
+/// `query_code` (form-encoded protocols) or `json_code` (JSON protocols), except calls signed for region
+/// `disabled`, which are refused as a disabled opt-in region refuses them. Returns the URL and a request counter.
+fn fake_aws(
+    query_code: &'static str,
+    json_code: &'static str,
+    disabled: Option<&'static str>,
+) -> (String, Arc<AtomicU64>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let hits = Arc::new(AtomicU64::new(0));
@@ -25,7 +30,7 @@ fn fake_aws(query_code: &'static str, json_code: &'static str) -> (String, Arc<A
             let Ok(mut stream) = stream else { continue };
             counter.fetch_add(1, Ordering::Relaxed);
             let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let (mut length, mut form) = (0usize, false);
+            let (mut length, mut form, mut refused) = (0usize, false, false);
             loop {
                 let mut line = String::new();
                 if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
@@ -36,10 +41,18 @@ fn fake_aws(query_code: &'static str, json_code: &'static str) -> (String, Arc<A
                     length = v.trim().parse().unwrap_or(0);
                 }
                 form |= lower.starts_with("content-type: application/x-www-form-urlencoded");
+                if let (Some(region), true) = (disabled, lower.starts_with("authorization:")) {
+                    refused |= lower.contains(&format!("/{region}/"));
+                }
             }
             let mut body = vec![0; length];
             let _ = reader.read_exact(&mut body);
             let body = String::from_utf8_lossy(&body);
+            let (query_code, json_code) = if refused {
+                ("InvalidClientTokenId", "UnrecognizedClientException")
+            } else {
+                (query_code, json_code)
+            };
             let (status, headers, text) = if body.contains("Action=GetCallerIdentity") {
                 (
                     200,
@@ -95,7 +108,7 @@ fn err<T: std::fmt::Debug>(o: &Observed<T>) -> &ObservationError {
 
 #[tokio::test]
 async fn access_denied_everywhere_is_recorded_at_every_link() {
-    let (url, _) = fake_aws("AccessDenied", "AccessDeniedException");
+    let (url, _) = fake_aws("AccessDenied", "AccessDeniedException", None);
     let report = collect_async(&options(&url, 1))
         .await
         .expect("the caller is known, so collection goes on");
@@ -124,7 +137,7 @@ async fn access_denied_everywhere_is_recorded_at_every_link() {
 
 #[tokio::test]
 async fn throttling_beyond_the_retries_is_recorded_and_retries_are_counted() {
-    let (url, hits) = fake_aws("Throttling", "ThrottlingException");
+    let (url, hits) = fake_aws("Throttling", "ThrottlingException", None);
     let report = collect_async(&options(&url, 2)).await.expect("collect");
     let a = &report.evidence.accounts[0];
     assert_eq!(err(&a.trails).kind, ErrorKind::Throttled);
@@ -137,4 +150,30 @@ async fn throttling_beyond_the_retries_is_recorded_and_retries_are_counted() {
         report.total_requests(),
         "the counter sees what the server sees"
     );
+}
+
+#[tokio::test]
+async fn a_disabled_opt_in_region_is_recorded_as_disabled_not_as_a_failure() {
+    let (url, _) = fake_aws("AccessDenied", "AccessDeniedException", Some("af-south-1"));
+    let mut o = options(&url, 1);
+    o.regions = RegionSelection::List(vec!["us-east-1".into(), "af-south-1".into()]);
+    let report = collect_async(&o).await.expect("collect");
+    let a = &report.evidence.accounts[0];
+    let enabled: Vec<(&str, Observed<bool>)> = a
+        .regions
+        .iter()
+        .map(|r| (r.region.as_str(), r.enabled.clone()))
+        .collect();
+    assert_eq!(
+        enabled,
+        vec![
+            ("us-east-1", Observed::Ok(true)),
+            ("af-south-1", Observed::Ok(false))
+        ]
+    );
+    // The trails error is us-east-1's denial; the disabled region adds no failure of its own.
+    assert_eq!(err(&a.trails).region.as_deref(), Some("us-east-1"));
+    let alarm_regions: Vec<&str> = a.alarms.iter().map(|r| r.region.as_str()).collect();
+    assert_eq!(alarm_regions, vec!["us-east-1"]);
+    assert_eq!(a.security_hub.len(), 1);
 }
