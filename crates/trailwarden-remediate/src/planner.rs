@@ -495,8 +495,29 @@ impl<'a> Planner<'a> {
             .map_or("aws", |a| a.partition.as_str())
             .to_string();
         let arn = format!("arn:{partition}:sns:{region}:{account}:{name}");
+        let policy = topic_policy(
+            &partition,
+            account,
+            region,
+            serde_json::Value::String(arn.clone()),
+        );
         if let Some(existing) = self.find_topic(&arn) {
             let gone = matches!(&existing.subscriptions, Observed::Error(e) if e.kind == ErrorKind::NotFound);
+            // The evidence has no tags, but a topic whose policy is exactly the one we set is one an earlier
+            // run created (a later run for more controls must reuse it, not collide with it).
+            let ours = existing
+                .attributes
+                .ok()
+                .and_then(|a| a.policy.as_deref())
+                .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
+                .is_some_and(|p| p == policy);
+            if ours && !gone {
+                self.plan.notes.push(format!(
+                    "SNS topic {arn} was created by trailwarden earlier (its policy is ours); reused"
+                ));
+                self.reused_topic(&arn, account, region);
+                return Ok(arn);
+            }
             if !gone {
                 return Err(PlanError::Collision(Box::new(Collision {
                     kind: "SNS topic",

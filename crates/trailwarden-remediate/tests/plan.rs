@@ -420,7 +420,17 @@ fn simulate(ev: &mut Evidence, p: &Plan) {
                 subscriptions: Observed::Ok(vec![]),
                 attributes: Observed::Ok(TopicAttributes::default()),
             }),
-            Action::SetTopicPolicy(_) => {}
+            Action::SetTopicPolicy(sp) => {
+                let topic = account
+                    .topics
+                    .iter_mut()
+                    .find(|t| t.arn == sp.topic_arn)
+                    .unwrap();
+                topic.attributes = Observed::Ok(TopicAttributes {
+                    policy: Some(sp.policy.clone()),
+                    kms_master_key_id: None,
+                });
+            }
             Action::Subscribe(s) => {
                 let topic = account
                     .topics
@@ -565,4 +575,43 @@ fn an_organization_trails_group_gets_one_filter_and_alarm_for_every_account() {
         2,
         "both accounts fail 4.3 at the same group"
     );
+}
+
+#[test]
+fn a_later_run_for_more_controls_reuses_the_topic_an_earlier_run_created() {
+    let b = v3();
+    let mut ev = fixture("no-filters.json");
+    let first = plan(&ev, b, &opts("4.3")).unwrap();
+    simulate(&mut ev, &first);
+    let second = plan(&ev, b, &opts("4.3,4.12")).unwrap();
+    assert_eq!(
+        kinds(&second),
+        ["put_metric_filter", "put_metric_alarm"],
+        "{:?}",
+        second.actions
+    );
+    assert_eq!(
+        alarms(&second)[0].alarm_actions,
+        [format!(
+            "arn:aws:sns:{REGION}:{ACCOUNT}:trailwarden-cis-alarms"
+        )]
+    );
+    assert!(
+        second
+            .notes
+            .iter()
+            .any(|n| n.contains("created by trailwarden earlier")),
+        "{:?}",
+        second.notes
+    );
+    // A topic of that name with another policy is still someone else's.
+    let topic = ev.accounts[0].topics.iter_mut().next().unwrap();
+    topic.attributes = Observed::Ok(TopicAttributes {
+        policy: Some("{}".into()),
+        kms_master_key_id: None,
+    });
+    assert!(matches!(
+        plan(&ev, b, &opts("4.3,4.12")),
+        Err(PlanError::Collision(_))
+    ));
 }
