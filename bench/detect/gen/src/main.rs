@@ -69,6 +69,11 @@ fn run(args: &Args) -> std::io::Result<()> {
     let ndjson_dir = args.out.join("ndjson");
     fs::create_dir_all(&ndjson_dir)?;
     let _ = fs::remove_file(args.out.join("MANIFEST"));
+    // Objects of an earlier corpus in the same folder would be read too: start from an empty tree.
+    match fs::remove_dir_all(args.out.join("s3")) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
     let mut nd = BufWriter::with_capacity(1 << 20, File::create(ndjson_dir.join("cloudtrail.ndjson"))?);
     let mut gen = records::Gen::new(args.seed);
     let (mut nd_bytes, mut gz_bytes, mut json_bytes, mut records, mut objects) = (0u64, 0u64, 0u64, 0u64, 0u64);
