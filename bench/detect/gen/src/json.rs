@@ -10,7 +10,10 @@ pub struct J {
 
 impl J {
     pub fn new() -> J {
-        J { b: Vec::with_capacity(1 << 20), first: Vec::new() }
+        J {
+            b: Vec::with_capacity(1 << 20),
+            first: Vec::new(),
+        }
     }
 
     fn sep(&mut self) {
@@ -159,7 +162,14 @@ impl Rng {
 
     pub fn ip(&mut self) -> String {
         // Documentation and private-looking public ranges, mixed.
-        let prefixes = ["203.0.113", "198.51.100", "192.0.2", "52.94.133", "3.120.181", "18.206.107"];
+        let prefixes = [
+            "203.0.113",
+            "198.51.100",
+            "192.0.2",
+            "52.94.133",
+            "3.120.181",
+            "18.206.107",
+        ];
         format!("{}.{}", self.pick(&prefixes), 1 + self.below(254))
     }
 }
@@ -182,7 +192,14 @@ pub fn civil(t: u64) -> (u64, u64, u64, u64, u64, u64) {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = if m <= 2 { y + 1 } else { y };
-    (y as u64, m as u64, d as u64, secs / 3600, (secs / 60) % 60, secs % 60)
+    (
+        y as u64,
+        m as u64,
+        d as u64,
+        secs / 3600,
+        (secs / 60) % 60,
+        secs % 60,
+    )
 }
 
 /// `2026-11-01T00:00:00Z`, the form of `eventTime`.
@@ -214,6 +231,9 @@ mod tests {
         j.obj("c");
         j.close();
         j.close();
-        assert_eq!(String::from_utf8(j.b).unwrap(), r#"{"a":"x\"y","b":["1","2"],"c":{}}"#);
+        assert_eq!(
+            String::from_utf8(j.b).unwrap(),
+            r#"{"a":"x\"y","b":["1","2"],"c":{}}"#
+        );
     }
 }

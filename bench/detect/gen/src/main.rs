@@ -10,6 +10,7 @@
 //! Sizes are NDJSON bytes, decimal units (1G = 10^9). The same arguments give the same bytes.
 
 mod json;
+mod monitored;
 mod records;
 mod world;
 
@@ -43,11 +44,18 @@ fn parse_size(s: &str) -> Result<u64, String> {
         Some('K' | 'k') => (&s[..s.len() - 1], 1_000),
         _ => (s, 1),
     };
-    num.parse::<u64>().map(|n| n * mult).map_err(|_| format!("bad --size {s:?} (expected e.g. 1G, 100M)"))
+    num.parse::<u64>()
+        .map(|n| n * mult)
+        .map_err(|_| format!("bad --size {s:?} (expected e.g. 1G, 100M)"))
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut args = Args { out: PathBuf::from("bench/out/detect-1G"), size: 1_000_000_000, seed: 6, per_object: 1000 };
+    let mut args = Args {
+        out: PathBuf::from("bench/out/detect-1G"),
+        size: 1_000_000_000,
+        seed: 6,
+        per_object: 1000,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut val = || it.next().ok_or_else(|| format!("{a} needs a value"));
@@ -55,7 +63,9 @@ fn parse_args() -> Result<Args, String> {
             "--out" => args.out = PathBuf::from(val()?),
             "--size" => args.size = parse_size(&val()?)?,
             "--seed" => args.seed = val()?.parse().map_err(|_| "bad --seed".to_string())?,
-            "--per-object" => args.per_object = val()?.parse().map_err(|_| "bad --per-object".to_string())?,
+            "--per-object" => {
+                args.per_object = val()?.parse().map_err(|_| "bad --per-object".to_string())?
+            }
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -74,9 +84,11 @@ fn run(args: &Args) -> std::io::Result<()> {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
         _ => {}
     }
-    let mut nd = BufWriter::with_capacity(1 << 20, File::create(ndjson_dir.join("cloudtrail.ndjson"))?);
+    let mut nd =
+        BufWriter::with_capacity(1 << 20, File::create(ndjson_dir.join("cloudtrail.ndjson"))?);
     let mut gen = records::Gen::new(args.seed);
-    let (mut nd_bytes, mut gz_bytes, mut json_bytes, mut records, mut objects) = (0u64, 0u64, 0u64, 0u64, 0u64);
+    let (mut nd_bytes, mut gz_bytes, mut json_bytes, mut records, mut objects) =
+        (0u64, 0u64, 0u64, 0u64, 0u64);
     let mut t_ms = START * 1000;
     let mut rec = J::new();
     while nd_bytes < args.size {
@@ -84,7 +96,14 @@ fn run(args: &Args) -> std::io::Result<()> {
         let acct = rng.weighted(&[60, 30, 10]);
         let region = REGIONS[rng.weighted(REGION_WEIGHTS)];
         let n = args.per_object * 9 / 10 + rng.below(args.per_object / 5 + 1);
-        let suffix = rng.chars(16, LOWER_ALNUM.iter().map(|c| c.to_ascii_uppercase()).collect::<Vec<_>>().as_slice());
+        let suffix = rng.chars(
+            16,
+            LOWER_ALNUM
+                .iter()
+                .map(|c| c.to_ascii_uppercase())
+                .collect::<Vec<_>>()
+                .as_slice(),
+        );
         let mut body = Vec::with_capacity(1_300 * n as usize + 16);
         body.extend_from_slice(b"{\"Records\":[");
         for i in 0..n {
@@ -103,9 +122,13 @@ fn run(args: &Args) -> std::io::Result<()> {
         body.extend_from_slice(b"]}");
         let account = ["111122223333", "444455556666", "777788889999"][acct];
         let (y, mo, d, h, mi, _) = civil(t_ms / 1000);
-        let dir = args.out.join(format!("s3/AWSLogs/{account}/CloudTrail/{region}/{y:04}/{mo:02}/{d:02}"));
+        let dir = args.out.join(format!(
+            "s3/AWSLogs/{account}/CloudTrail/{region}/{y:04}/{mo:02}/{d:02}"
+        ));
         fs::create_dir_all(&dir)?;
-        let name = format!("{account}_CloudTrail_{region}_{y:04}{mo:02}{d:02}T{h:02}{mi:02}Z_{suffix}.json.gz");
+        let name = format!(
+            "{account}_CloudTrail_{region}_{y:04}{mo:02}{d:02}T{h:02}{mi:02}Z_{suffix}.json.gz"
+        );
         let mut gz = GzEncoder::new(Vec::with_capacity(body.len() / 8), Compression::default());
         gz.write_all(&body)?;
         let compressed = gz.finish()?;

@@ -8,6 +8,7 @@
 //! (`AccessDenied`, `AccessDeniedException`, `Client.UnauthorizedOperation`) and ~1 % other errors.
 
 use crate::json::{iso, Rng, J, LOWER_ALNUM, UPPER_ALNUM};
+use crate::monitored::monitored;
 use crate::world::Account;
 
 /// Per-million rates of the special cases.
@@ -16,48 +17,9 @@ pub const ROOT_PPM: u64 = 500;
 pub const DENIED_PPM: u64 = 30_000;
 pub const OTHER_ERROR_PPM: u64 = 10_000;
 
-/// The v3.0.0 controls' event names (4.4–4.15) with the service that emits them.
-const MONITORED: &[(&str, &str)] = &[
-    ("iam", "DeleteGroupPolicy"), ("iam", "DeleteRolePolicy"), ("iam", "DeleteUserPolicy"),
-    ("iam", "PutGroupPolicy"), ("iam", "PutRolePolicy"), ("iam", "PutUserPolicy"),
-    ("iam", "CreatePolicy"), ("iam", "DeletePolicy"), ("iam", "CreatePolicyVersion"),
-    ("iam", "DeletePolicyVersion"), ("iam", "AttachRolePolicy"), ("iam", "DetachRolePolicy"),
-    ("iam", "AttachUserPolicy"), ("iam", "DetachUserPolicy"), ("iam", "AttachGroupPolicy"),
-    ("iam", "DetachGroupPolicy"),
-    ("cloudtrail", "CreateTrail"), ("cloudtrail", "UpdateTrail"), ("cloudtrail", "DeleteTrail"),
-    ("cloudtrail", "StartLogging"), ("cloudtrail", "StopLogging"),
-    ("kms", "DisableKey"), ("kms", "ScheduleKeyDeletion"),
-    ("s3", "PutBucketAcl"), ("s3", "PutBucketPolicy"), ("s3", "PutBucketCors"),
-    ("s3", "PutBucketLifecycle"), ("s3", "PutBucketReplication"), ("s3", "DeleteBucketPolicy"),
-    ("s3", "DeleteBucketCors"), ("s3", "DeleteBucketLifecycle"), ("s3", "DeleteBucketReplication"),
-    ("config", "StopConfigurationRecorder"), ("config", "DeleteDeliveryChannel"),
-    ("config", "PutDeliveryChannel"), ("config", "PutConfigurationRecorder"),
-    ("ec2", "AuthorizeSecurityGroupIngress"), ("ec2", "AuthorizeSecurityGroupEgress"),
-    ("ec2", "RevokeSecurityGroupIngress"), ("ec2", "RevokeSecurityGroupEgress"),
-    ("ec2", "CreateSecurityGroup"), ("ec2", "DeleteSecurityGroup"),
-    ("ec2", "CreateNetworkAcl"), ("ec2", "CreateNetworkAclEntry"), ("ec2", "DeleteNetworkAcl"),
-    ("ec2", "DeleteNetworkAclEntry"), ("ec2", "ReplaceNetworkAclEntry"),
-    ("ec2", "ReplaceNetworkAclAssociation"),
-    ("ec2", "CreateCustomerGateway"), ("ec2", "DeleteCustomerGateway"),
-    ("ec2", "AttachInternetGateway"), ("ec2", "CreateInternetGateway"),
-    ("ec2", "DeleteInternetGateway"), ("ec2", "DetachInternetGateway"),
-    ("ec2", "CreateRoute"), ("ec2", "CreateRouteTable"), ("ec2", "ReplaceRoute"),
-    ("ec2", "ReplaceRouteTableAssociation"), ("ec2", "DeleteRouteTable"), ("ec2", "DeleteRoute"),
-    ("ec2", "DisassociateRouteTable"),
-    ("ec2", "CreateVpc"), ("ec2", "DeleteVpc"), ("ec2", "ModifyVpcAttribute"),
-    ("ec2", "AcceptVpcPeeringConnection"), ("ec2", "CreateVpcPeeringConnection"),
-    ("ec2", "DeleteVpcPeeringConnection"), ("ec2", "RejectVpcPeeringConnection"),
-    ("organizations", "AcceptHandshake"), ("organizations", "AttachPolicy"),
-    ("organizations", "CreateAccount"), ("organizations", "CreateOrganizationalUnit"),
-    ("organizations", "CreatePolicy"), ("organizations", "DeletePolicy"),
-    ("organizations", "DetachPolicy"), ("organizations", "EnablePolicyType"),
-    ("organizations", "MoveAccount"), ("organizations", "UpdatePolicy"),
-    ("organizations", "UpdateOrganizationalUnit"),
-];
-
 /// How a service refuses a call.
 #[derive(Clone, Copy)]
-enum Deny {
+pub enum Deny {
     Ec2,
     S3,
     Exception,
@@ -65,24 +27,24 @@ enum Deny {
 }
 
 /// What the kind-specific code decided; the common writer emits it in CloudTrail's order.
-struct Spec {
-    source: &'static str,
-    name: String,
-    req: String,
-    resp: Option<String>,
-    extra: Option<String>,
-    resources: Option<String>,
-    read_only: bool,
-    data: bool,
-    deny: Deny,
+pub struct Spec {
+    pub source: &'static str,
+    pub name: String,
+    pub req: String,
+    pub resp: Option<String>,
+    pub extra: Option<String>,
+    pub resources: Option<String>,
+    pub read_only: bool,
+    pub data: bool,
+    pub deny: Deny,
     /// Services that may make this call on a principal's behalf (`AWSService` identity).
-    by_service: &'static [&'static str],
-    event_type: &'static str,
-    error: Option<(String, String)>,
+    pub by_service: &'static [&'static str],
+    pub event_type: &'static str,
+    pub error: Option<(String, String)>,
 }
 
 impl Spec {
-    fn new(source: &'static str, name: &str, deny: Deny) -> Spec {
+    pub fn new(source: &'static str, name: &str, deny: Deny) -> Spec {
         Spec {
             source,
             name: name.to_string(),
@@ -108,11 +70,26 @@ fn sub(f: impl FnOnce(&mut J)) -> String {
     String::from_utf8_lossy(&j.b).into_owned()
 }
 
-const BUCKETS: &[&str] = &[
-    "orders-prod-artifacts", "payments-ledger-exports", "datalake-raw-events", "example-static-site",
-    "cdn-assets-7f3a", "ml-training-sets", "terraform-state-prod", "app-logs-archive",
+pub const BUCKETS: &[&str] = &[
+    "orders-prod-artifacts",
+    "payments-ledger-exports",
+    "datalake-raw-events",
+    "example-static-site",
+    "cdn-assets-7f3a",
+    "ml-training-sets",
+    "terraform-state-prod",
+    "app-logs-archive",
 ];
-const KEY_DIRS: &[&str] = &["2026/11/25", "raw/events/v2", "exports/daily", "images/thumbnails", "models/ckpt", "tmp"];
+const KEY_EXTS: &[&str] = &[".parquet", ".json.gz", ".jpg", ".csv", ""];
+const TRAIL_READS: &[&str] = &["DescribeTrails", "LookupEvents", "GetTrailStatus"];
+const KEY_DIRS: &[&str] = &[
+    "2026/11/25",
+    "raw/events/v2",
+    "exports/daily",
+    "images/thumbnails",
+    "models/ckpt",
+    "tmp",
+];
 const AGENTS: &[&str] = &[
     "aws-cli/2.15.30 Python/3.11.8 Linux/6.1.79-99.167.amzn2023.x86_64 exe/x86_64.amzn.2023 prompt/off command/ec2.describe-instances",
     "Boto3/1.34.69 md/Botocore#1.34.69 ua/2.0 os/linux#5.10.214-202.855.amzn2.x86_64 md/arch#x86_64 lang/python#3.12.2 md/pyimpl#CPython cfg/retry-mode#legacy Botocore/1.34.69",
@@ -136,7 +113,11 @@ impl Gen {
             .iter()
             .map(|id| Account::new(id, &mut rng))
             .collect();
-        Gen { rng, accounts, seq: 0 }
+        Gen {
+            rng,
+            accounts,
+            seq: 0,
+        }
     }
 
     pub fn rng(&mut self) -> &mut Rng {
@@ -162,7 +143,12 @@ impl Gen {
         let (identity, caller_ip, agent, human): (&str, String, String, bool) = if root {
             let invoked = r.chance(200_000);
             if invoked {
-                (&account.root_invoked_json, "support.amazonaws.com".into(), "support.amazonaws.com".into(), false)
+                (
+                    &account.root_invoked_json,
+                    "support.amazonaws.com".into(),
+                    "support.amazonaws.com".into(),
+                    false,
+                )
             } else {
                 (&account.root_json, r.ip(), CONSOLE_AGENT.into(), true)
             }
@@ -170,16 +156,19 @@ impl Gen {
             let svc = *r.pick(spec.by_service);
             // Filled in below (the identity JSON names the service).
             ("", svc.to_string(), svc.to_string(), false)
-        } else if principal.human && r.chance(400_000) {
-            (&principal.json, r.ip(), CONSOLE_AGENT.into(), true)
-        } else if spec.source == "signin.amazonaws.com" {
+        } else if spec.source == "signin.amazonaws.com" || (principal.human && r.chance(400_000)) {
             (&principal.json, r.ip(), CONSOLE_AGENT.into(), true)
         } else {
             (&principal.json, r.ip(), r.pick(AGENTS).to_string(), false)
         };
         if spec.source != "signin.amazonaws.com" && spec.error.is_none() {
             if r.chance(DENIED_PPM) {
-                spec.error = Some(denied(r, spec.deny, if service { "" } else { &principal.arn }, &spec));
+                spec.error = Some(denied(
+                    r,
+                    spec.deny,
+                    if service { "" } else { &principal.arn },
+                    &spec,
+                ));
             } else if r.chance(OTHER_ERROR_PPM) {
                 spec.error = Some(other_error(r, &spec));
             }
@@ -190,9 +179,21 @@ impl Gen {
         }
 
         out.open();
-        out.s("eventVersion", if spec.data { "1.10" } else if r.chance(100_000) { "1.08" } else { "1.09" });
+        out.s(
+            "eventVersion",
+            if spec.data {
+                "1.10"
+            } else if r.chance(100_000) {
+                "1.08"
+            } else {
+                "1.09"
+            },
+        );
         if service {
-            out.raw("userIdentity", &format!(r#"{{"type":"AWSService","invokedBy":"{caller_ip}"}}"#));
+            out.raw(
+                "userIdentity",
+                &format!(r#"{{"type":"AWSService","invokedBy":"{caller_ip}"}}"#),
+            );
         } else {
             out.raw("userIdentity", identity);
         }
@@ -218,7 +219,14 @@ impl Gen {
         if let Some(extra) = &spec.extra {
             out.raw("additionalEventData", extra);
         }
-        out.s("requestID", &if spec.source == "s3.amazonaws.com" { r.chars(16, UPPER_ALNUM) } else { r.uuid() });
+        out.s(
+            "requestID",
+            &if spec.source == "s3.amazonaws.com" {
+                r.chars(16, UPPER_ALNUM)
+            } else {
+                r.uuid()
+            },
+        );
         out.s("eventID", &r.uuid());
         out.boolean("readOnly", spec.read_only);
         if let Some(res) = &spec.resources {
@@ -231,17 +239,33 @@ impl Gen {
             out.s("sharedEventID", &r.uuid());
         }
         if !service && r.chance(30_000) {
-            out.s("vpcEndpointId", &format!("vpce-{}", r.chars(17, b"0123456789abcdef")));
+            out.s(
+                "vpcEndpointId",
+                &format!("vpce-{}", r.chars(17, b"0123456789abcdef")),
+            );
             out.s("vpcEndpointAccountId", id);
         }
-        out.s("eventCategory", if spec.data { "Data" } else { "Management" });
+        out.s(
+            "eventCategory",
+            if spec.data { "Data" } else { "Management" },
+        );
         if !service && spec.event_type == "AwsApiCall" && r.chance(900_000) {
             out.obj("tlsDetails");
             let v13 = r.chance(700_000);
             out.s("tlsVersion", if v13 { "TLSv1.3" } else { "TLSv1.2" });
-            out.s("cipherSuite", if v13 { "TLS_AES_128_GCM_SHA256" } else { "ECDHE-RSA-AES128-GCM-SHA256" });
+            out.s(
+                "cipherSuite",
+                if v13 {
+                    "TLS_AES_128_GCM_SHA256"
+                } else {
+                    "ECDHE-RSA-AES128-GCM-SHA256"
+                },
+            );
             let svc = spec.source.trim_end_matches(".amazonaws.com");
-            out.s("clientProvidedHostHeader", &format!("{svc}.{region}.amazonaws.com"));
+            out.s(
+                "clientProvidedHostHeader",
+                &format!("{svc}.{region}.amazonaws.com"),
+            );
             out.close();
         }
         if human && spec.event_type == "AwsApiCall" {
@@ -276,24 +300,38 @@ fn denied(r: &mut Rng, deny: Deny, arn: &str, spec: &Spec) -> (String, String) {
 
 fn other_error(r: &mut Rng, spec: &Spec) -> (String, String) {
     match spec.source {
-        "s3.amazonaws.com" if spec.name == "GetObject" => ("NoSuchKey".into(), "The specified key does not exist.".into()),
-        "s3.amazonaws.com" => ("NoSuchBucketPolicy".into(), "The bucket policy does not exist".into()),
+        "s3.amazonaws.com" if spec.name == "GetObject" => (
+            "NoSuchKey".into(),
+            "The specified key does not exist.".into(),
+        ),
+        "s3.amazonaws.com" => (
+            "NoSuchBucketPolicy".into(),
+            "The bucket policy does not exist".into(),
+        ),
         "ec2.amazonaws.com" => (
             "Client.InvalidInstanceID.NotFound".into(),
-            format!("The instance ID 'i-{}' does not exist", r.chars(17, b"0123456789abcdef")),
+            format!(
+                "The instance ID 'i-{}' does not exist",
+                r.chars(17, b"0123456789abcdef")
+            ),
         ),
         _ if r.chance(500_000) => ("ThrottlingException".into(), "Rate exceeded".into()),
-        _ => ("ResourceNotFoundException".into(), "Requested resource not found".into()),
+        _ => (
+            "ResourceNotFoundException".into(),
+            "Requested resource not found".into(),
+        ),
     }
 }
 
-fn hex(r: &mut Rng, n: usize) -> String {
+pub fn hex(r: &mut Rng, n: usize) -> String {
     r.chars(n, b"0123456789abcdef")
 }
 
 /// Everyday traffic, none of it a monitored event name.
 fn everyday(r: &mut Rng, acct: &str, region: &str) -> Spec {
-    const W: &[u32] = &[180, 60, 30, 20, 170, 80, 40, 70, 20, 40, 10, 40, 30, 15, 25, 30, 20, 30, 10, 5, 2, 10];
+    const W: &[u32] = &[
+        180, 60, 30, 20, 170, 80, 40, 70, 20, 40, 10, 40, 30, 15, 25, 30, 20, 30, 10, 5, 2, 10,
+    ];
     match r.weighted(W) {
         0..=3 => s3_object(r, acct, region),
         4 => ec2_describe(r),
@@ -313,7 +351,11 @@ fn everyday(r: &mut Rng, acct: &str, region: &str) -> Spec {
         17 => s3_bucket_read(r),
         18 => ec2_write(r),
         19 => {
-            let mut s = Spec::new("cloudtrail.amazonaws.com", *r.pick(&["DescribeTrails", "LookupEvents", "GetTrailStatus"]), Deny::Exception);
+            let mut s = Spec::new(
+                "cloudtrail.amazonaws.com",
+                r.pick::<&str>(TRAIL_READS),
+                Deny::Exception,
+            );
             s.req = r#"{"trailNameList":[],"includeShadowTrails":true}"#.into();
             s
         }
@@ -327,7 +369,14 @@ fn everyday(r: &mut Rng, acct: &str, region: &str) -> Spec {
 }
 
 fn s3_object(r: &mut Rng, acct: &str, region: &str) -> Spec {
-    let name = *r.pick(&["GetObject", "GetObject", "GetObject", "PutObject", "HeadObject", "ListObjects"]);
+    let name = *r.pick(&[
+        "GetObject",
+        "GetObject",
+        "GetObject",
+        "PutObject",
+        "HeadObject",
+        "ListObjects",
+    ]);
     let mut s = Spec::new("s3.amazonaws.com", name, Deny::S3);
     s.data = true;
     s.read_only = name != "PutObject";
@@ -340,37 +389,74 @@ fn s3_object(r: &mut Rng, acct: &str, region: &str) -> Spec {
         let len = 4 + r.below(20) as usize;
         key.push_str(&r.chars(len, LOWER_ALNUM));
     }
-    key.push_str(*r.pick(&[".parquet", ".json.gz", ".jpg", ".csv", ""]));
+    key.push_str(r.pick::<&str>(KEY_EXTS));
     s.req = if name == "ListObjects" {
-        format!(r#"{{"list-type":"2","bucketName":"{bucket}","encoding-type":"url","prefix":"{}/","Host":"{bucket}.s3.{region}.amazonaws.com"}}"#, r.pick(KEY_DIRS))
+        format!(
+            r#"{{"list-type":"2","bucketName":"{bucket}","encoding-type":"url","prefix":"{}/","Host":"{bucket}.s3.{region}.amazonaws.com"}}"#,
+            r.pick(KEY_DIRS)
+        )
     } else {
-        format!(r#"{{"bucketName":"{bucket}","Host":"{bucket}.s3.{region}.amazonaws.com","key":"{key}"}}"#)
+        format!(
+            r#"{{"bucketName":"{bucket}","Host":"{bucket}.s3.{region}.amazonaws.com","key":"{key}"}}"#
+        )
     };
     if name == "PutObject" {
-        s.resp = Some(format!(r#"{{"x-amz-server-side-encryption":"aws:kms","x-amz-server-side-encryption-aws-kms-key-id":"arn:aws:kms:{region}:{acct}:key/{}","x-amz-version-id":"{}"}}"#, r.uuid(), r.chars(32, LOWER_ALNUM)));
+        s.resp = Some(format!(
+            r#"{{"x-amz-server-side-encryption":"aws:kms","x-amz-server-side-encryption-aws-kms-key-id":"arn:aws:kms:{region}:{acct}:key/{}","x-amz-version-id":"{}"}}"#,
+            r.uuid(),
+            r.chars(32, LOWER_ALNUM)
+        ));
     }
-    let bytes_out = if name == "GetObject" { r.below(50_000_000) } else { 0 };
-    let bytes_in = if name == "PutObject" { r.below(20_000_000) } else { 0 };
+    let bytes_out = if name == "GetObject" {
+        r.below(50_000_000)
+    } else {
+        0
+    };
+    let bytes_in = if name == "PutObject" {
+        r.below(20_000_000)
+    } else {
+        0
+    };
     s.extra = Some(format!(
         r#"{{"SignatureVersion":"SigV4","CipherSuite":"TLS_AES_128_GCM_SHA256","bytesTransferredIn":{bytes_in},"SSEApplied":"SSE_KMS","AuthenticationMethod":"AuthHeader","x-amz-id-2":"{}","bytesTransferredOut":{bytes_out}}}"#,
-        r.chars(76, b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+        r.chars(
+            76,
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+        )
     ));
     s.resources = Some(if name == "ListObjects" {
-        format!(r#"[{{"accountId":"{acct}","type":"AWS::S3::Bucket","ARN":"arn:aws:s3:::{bucket}"}}]"#)
+        format!(
+            r#"[{{"accountId":"{acct}","type":"AWS::S3::Bucket","ARN":"arn:aws:s3:::{bucket}"}}]"#
+        )
     } else {
-        format!(r#"[{{"type":"AWS::S3::Object","ARN":"arn:aws:s3:::{bucket}/{key}"}},{{"accountId":"{acct}","type":"AWS::S3::Bucket","ARN":"arn:aws:s3:::{bucket}"}}]"#)
+        format!(
+            r#"[{{"type":"AWS::S3::Object","ARN":"arn:aws:s3:::{bucket}/{key}"}},{{"accountId":"{acct}","type":"AWS::S3::Bucket","ARN":"arn:aws:s3:::{bucket}"}}]"#
+        )
     });
     s
 }
 
 fn ec2_describe(r: &mut Rng) -> Spec {
     let name = *r.pick(&[
-        "DescribeInstances", "DescribeInstances", "DescribeSecurityGroups", "DescribeVolumes", "DescribeSubnets",
-        "DescribeNetworkInterfaces", "DescribeInstanceStatus", "DescribeTags", "DescribeImages", "DescribeVpcs",
-        "DescribeRouteTables", "DescribeAddresses",
+        "DescribeInstances",
+        "DescribeInstances",
+        "DescribeSecurityGroups",
+        "DescribeVolumes",
+        "DescribeSubnets",
+        "DescribeNetworkInterfaces",
+        "DescribeInstanceStatus",
+        "DescribeTags",
+        "DescribeImages",
+        "DescribeVpcs",
+        "DescribeRouteTables",
+        "DescribeAddresses",
     ]);
     let mut s = Spec::new("ec2.amazonaws.com", name, Deny::Ec2);
-    s.by_service = &["autoscaling.amazonaws.com", "elasticloadbalancing.amazonaws.com", "eks.amazonaws.com"];
+    s.by_service = &[
+        "autoscaling.amazonaws.com",
+        "elasticloadbalancing.amazonaws.com",
+        "eks.amazonaws.com",
+    ];
     let n = r.below(9);
     s.req = sub(|j| {
         if name == "DescribeInstances" || name == "DescribeInstanceStatus" {
@@ -391,11 +477,26 @@ fn ec2_describe(r: &mut Rng) -> Spec {
             j.arr("items");
             for k in 0..n {
                 j.open();
-                j.s("name", ["tag:Name", "vpc-id", "instance-state-name", "tag:aws:eks:cluster-name"][k as usize % 4]);
+                j.s(
+                    "name",
+                    [
+                        "tag:Name",
+                        "vpc-id",
+                        "instance-state-name",
+                        "tag:aws:eks:cluster-name",
+                    ][k as usize % 4],
+                );
                 j.obj("valueSet");
                 j.arr("items");
                 j.open();
-                j.s("value", &format!("{}-{}", r.pick(&["prod", "staging", "orders", "payments"]), hex(r, 6)));
+                j.s(
+                    "value",
+                    &format!(
+                        "{}-{}",
+                        r.pick(&["prod", "staging", "orders", "payments"]),
+                        hex(r, 6)
+                    ),
+                );
                 j.close();
                 j.close_arr();
                 j.close();
@@ -412,23 +513,51 @@ fn ec2_describe(r: &mut Rng) -> Spec {
 }
 
 fn kms(r: &mut Rng, acct: &str, region: &str) -> Spec {
-    let name = *r.pick(&["Decrypt", "Decrypt", "GenerateDataKey", "Encrypt", "DescribeKey"]);
+    let name = *r.pick(&[
+        "Decrypt",
+        "Decrypt",
+        "GenerateDataKey",
+        "Encrypt",
+        "DescribeKey",
+    ]);
     let mut s = Spec::new("kms.amazonaws.com", name, Deny::Exception);
-    s.by_service = &["s3.amazonaws.com", "secretsmanager.amazonaws.com", "ssm.amazonaws.com", "dynamodb.amazonaws.com"];
+    s.by_service = &[
+        "s3.amazonaws.com",
+        "secretsmanager.amazonaws.com",
+        "ssm.amazonaws.com",
+        "dynamodb.amazonaws.com",
+    ];
     let key = r.uuid();
     let bucket = *r.pick(BUCKETS);
     s.req = format!(
         r#"{{"encryptionContext":{{"aws:s3:arn":"arn:aws:s3:::{bucket}"}},"encryptionAlgorithm":"SYMMETRIC_DEFAULT"{}}}"#,
-        if name == "GenerateDataKey" { r#","keySpec":"AES_256""# } else { "" }
+        if name == "GenerateDataKey" {
+            r#","keySpec":"AES_256""#
+        } else {
+            ""
+        }
     );
-    s.resources = Some(format!(r#"[{{"accountId":"{acct}","type":"AWS::KMS::Key","ARN":"arn:aws:kms:{region}:{acct}:key/{key}"}}]"#));
+    s.resources = Some(format!(
+        r#"[{{"accountId":"{acct}","type":"AWS::KMS::Key","ARN":"arn:aws:kms:{region}:{acct}:key/{key}"}}]"#
+    ));
     s
 }
 
 fn assume_role(r: &mut Rng, acct: &str) -> Spec {
     let mut s = Spec::new("sts.amazonaws.com", "AssumeRole", Deny::Plain);
-    s.by_service = &["ecs-tasks.amazonaws.com", "lambda.amazonaws.com", "ec2.amazonaws.com", "config.amazonaws.com"];
-    let role = *r.pick(&["app-orders-task", "app-payments-lambda", "ingest-worker", "datadog-integration", "GitHubActionsDeploy"]);
+    s.by_service = &[
+        "ecs-tasks.amazonaws.com",
+        "lambda.amazonaws.com",
+        "ec2.amazonaws.com",
+        "config.amazonaws.com",
+    ];
+    let role = *r.pick(&[
+        "app-orders-task",
+        "app-payments-lambda",
+        "ingest-worker",
+        "datadog-integration",
+        "GitHubActionsDeploy",
+    ]);
     let session = format!("{}-{}", role, r.below(1_000_000_000));
     let policy = if r.chance(100_000) {
         // Session policies travel as an escaped JSON string: long and full of \" escapes.
@@ -439,12 +568,17 @@ fn assume_role(r: &mut Rng, acct: &str) -> Spec {
     } else {
         String::new()
     };
-    s.req = format!(r#"{{"roleArn":"arn:aws:iam::{acct}:role/{role}","roleSessionName":"{session}","durationSeconds":3600{policy}}}"#);
+    s.req = format!(
+        r#"{{"roleArn":"arn:aws:iam::{acct}:role/{role}","roleSessionName":"{session}","durationSeconds":3600{policy}}}"#
+    );
     let rid = r.chars(17, UPPER_ALNUM);
     s.resp = Some(format!(
         r#"{{"credentials":{{"accessKeyId":"ASIA{}","sessionToken":"IQoJb3JpZ2luX2VjE{}","expiration":"Nov 25, 2026, 6:00:00 PM"}},"assumedRoleUser":{{"assumedRoleId":"AROA{rid}:{session}","arn":"arn:aws:sts::{acct}:assumed-role/{role}/{session}"}}}}"#,
         r.chars(16, UPPER_ALNUM),
-        r.chars(120, b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+")
+        r.chars(
+            120,
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+"
+        )
     ));
     s.resources = Some(format!(
         r#"[{{"accountId":"{acct}","type":"AWS::IAM::Role","ARN":"arn:aws:iam::{acct}:role/{role}"}}]"#
@@ -454,19 +588,37 @@ fn assume_role(r: &mut Rng, acct: &str) -> Spec {
 }
 
 fn lambda(r: &mut Rng, acct: &str, region: &str) -> Spec {
-    let f = *r.pick(&["orders-api", "payments-webhook", "thumbnailer", "etl-nightly", "slack-notifier"]);
+    let f = *r.pick(&[
+        "orders-api",
+        "payments-webhook",
+        "thumbnailer",
+        "etl-nightly",
+        "slack-notifier",
+    ]);
     let arn = format!("arn:aws:lambda:{region}:{acct}:function:{f}");
     if r.chance(800_000) {
         let mut s = Spec::new("lambda.amazonaws.com", "Invoke", Deny::Exception);
         s.data = true;
         s.read_only = false;
-        s.by_service = &["apigateway.amazonaws.com", "events.amazonaws.com", "s3.amazonaws.com"];
-        s.req = format!(r#"{{"functionName":"{arn}","invocationType":"RequestResponse","logType":"None"}}"#);
+        s.by_service = &[
+            "apigateway.amazonaws.com",
+            "events.amazonaws.com",
+            "s3.amazonaws.com",
+        ];
+        s.req = format!(
+            r#"{{"functionName":"{arn}","invocationType":"RequestResponse","logType":"None"}}"#
+        );
         s.extra = Some(r#"{"functionVersion":"$LATEST"}"#.into());
-        s.resources = Some(format!(r#"[{{"accountId":"{acct}","type":"AWS::Lambda::Function","ARN":"{arn}"}}]"#));
+        s.resources = Some(format!(
+            r#"[{{"accountId":"{acct}","type":"AWS::Lambda::Function","ARN":"{arn}"}}]"#
+        ));
         s
     } else {
-        let name = *r.pick(&["GetFunction20150331v2", "ListFunctions20150331", "GetFunctionConfiguration20150331v2"]);
+        let name = *r.pick(&[
+            "GetFunction20150331v2",
+            "ListFunctions20150331",
+            "GetFunctionConfiguration20150331v2",
+        ]);
         let mut s = Spec::new("lambda.amazonaws.com", name, Deny::Exception);
         s.req = format!(r#"{{"functionName":"{f}"}}"#);
         s
@@ -474,11 +626,25 @@ fn lambda(r: &mut Rng, acct: &str, region: &str) -> Spec {
 }
 
 fn iam_read(r: &mut Rng, acct: &str) -> Spec {
-    let name = *r.pick(&["GetRole", "ListRoles", "GetUser", "ListAttachedRolePolicies", "GetPolicyVersion", "ListAccessKeys", "GetAccountPasswordPolicy"]);
+    let name = *r.pick(&[
+        "GetRole",
+        "ListRoles",
+        "GetUser",
+        "ListAttachedRolePolicies",
+        "GetPolicyVersion",
+        "ListAccessKeys",
+        "GetAccountPasswordPolicy",
+    ]);
     let mut s = Spec::new("iam.amazonaws.com", name, Deny::Plain);
     s.req = match name {
-        "GetRole" | "ListAttachedRolePolicies" => format!(r#"{{"roleName":"{}"}}"#, r.pick(&["app-orders-task", "ingest-worker", "datadog-integration"])),
-        "GetPolicyVersion" => format!(r#"{{"policyArn":"arn:aws:iam::{acct}:policy/app-s3-read","versionId":"v{}"}}"#, 1 + r.below(5)),
+        "GetRole" | "ListAttachedRolePolicies" => format!(
+            r#"{{"roleName":"{}"}}"#,
+            r.pick(&["app-orders-task", "ingest-worker", "datadog-integration"])
+        ),
+        "GetPolicyVersion" => format!(
+            r#"{{"policyArn":"arn:aws:iam::{acct}:policy/app-s3-read","versionId":"v{}"}}"#,
+            1 + r.below(5)
+        ),
         "ListRoles" => r#"{"maxItems":1000}"#.into(),
         _ => "null".into(),
     };
@@ -489,25 +655,53 @@ fn ssm_secrets(r: &mut Rng, acct: &str, region: &str) -> Spec {
     if r.chance(650_000) {
         let name = *r.pick(&["GetParameter", "GetParameters", "GetParametersByPath"]);
         let mut s = Spec::new("ssm.amazonaws.com", name, Deny::Exception);
-        s.req = format!(r#"{{"name":"/{}/{}/{}","withDecryption":true}}"#, r.pick(&["prod", "staging"]), r.pick(&["orders", "payments", "ingest"]), r.pick(&["db-password", "api-key", "feature-flags", "endpoint"]));
+        s.req = format!(
+            r#"{{"name":"/{}/{}/{}","withDecryption":true}}"#,
+            r.pick(&["prod", "staging"]),
+            r.pick(&["orders", "payments", "ingest"]),
+            r.pick(&["db-password", "api-key", "feature-flags", "endpoint"])
+        );
         s
     } else {
-        let mut s = Spec::new("secretsmanager.amazonaws.com", "GetSecretValue", Deny::Exception);
+        let mut s = Spec::new(
+            "secretsmanager.amazonaws.com",
+            "GetSecretValue",
+            Deny::Exception,
+        );
         s.by_service = &["rds.amazonaws.com"];
-        s.req = format!(r#"{{"secretId":"arn:aws:secretsmanager:{region}:{acct}:secret:prod/{}-{}"}}"#, r.pick(&["orders-db", "stripe", "datadog"]), r.chars(6, LOWER_ALNUM));
+        s.req = format!(
+            r#"{{"secretId":"arn:aws:secretsmanager:{region}:{acct}:secret:prod/{}-{}"}}"#,
+            r.pick(&["orders-db", "stripe", "datadog"]),
+            r.chars(6, LOWER_ALNUM)
+        );
         s
     }
 }
 
 fn logs(r: &mut Rng, acct: &str, region: &str) -> Spec {
-    let name = *r.pick(&["CreateLogStream", "DescribeLogGroups", "DescribeLogStreams", "FilterLogEvents"]);
+    let name = *r.pick(&[
+        "CreateLogStream",
+        "DescribeLogGroups",
+        "DescribeLogStreams",
+        "FilterLogEvents",
+    ]);
     let mut s = Spec::new("logs.amazonaws.com", name, Deny::Exception);
     s.read_only = name != "CreateLogStream";
-    let group = format!("/aws/lambda/{}", r.pick(&["orders-api", "payments-webhook", "thumbnailer"]));
+    let group = format!(
+        "/aws/lambda/{}",
+        r.pick(&["orders-api", "payments-webhook", "thumbnailer"])
+    );
     s.req = match name {
-        "CreateLogStream" => format!(r#"{{"logGroupName":"{group}","logStreamName":"2026/11/25/[$LATEST]{}"}}"#, hex(r, 32)),
-        "FilterLogEvents" => format!(r#"{{"logGroupName":"{group}","filterPattern":"ERROR","startTime":1764028800000,"interleaved":true}}"#),
-        _ => format!(r#"{{"logGroupNamePrefix":"/aws/","limit":50,"accountIdentifiers":["{acct}"],"region":"{region}"}}"#),
+        "CreateLogStream" => format!(
+            r#"{{"logGroupName":"{group}","logStreamName":"2026/11/25/[$LATEST]{}"}}"#,
+            hex(r, 32)
+        ),
+        "FilterLogEvents" => format!(
+            r#"{{"logGroupName":"{group}","filterPattern":"ERROR","startTime":1764028800000,"interleaved":true}}"#
+        ),
+        _ => format!(
+            r#"{{"logGroupNamePrefix":"/aws/","limit":50,"accountIdentifiers":["{acct}"],"region":"{region}"}}"#
+        ),
     };
     s
 }
@@ -518,37 +712,74 @@ fn dynamodb(r: &mut Rng, acct: &str, region: &str) -> Spec {
     s.data = true;
     s.read_only = name == "GetItem" || name == "Query";
     let table = *r.pick(&["orders", "sessions", "payments-idempotency"]);
-    s.req = format!(r#"{{"tableName":"{table}","key":{{"pk":"HIDDEN_DUE_TO_SECURITY_REASONS","sk":"HIDDEN_DUE_TO_SECURITY_REASONS"}}{}}}"#,
-        if name == "Query" { r#","keyConditionExpression":"pk = :pk","limit":25"# } else { "" });
-    s.resources = Some(format!(r#"[{{"accountId":"{acct}","type":"AWS::DynamoDB::Table","ARN":"arn:aws:dynamodb:{region}:{acct}:table/{table}"}}]"#));
+    s.req = format!(
+        r#"{{"tableName":"{table}","key":{{"pk":"HIDDEN_DUE_TO_SECURITY_REASONS","sk":"HIDDEN_DUE_TO_SECURITY_REASONS"}}{}}}"#,
+        if name == "Query" {
+            r#","keyConditionExpression":"pk = :pk","limit":25"#
+        } else {
+            ""
+        }
+    );
+    s.resources = Some(format!(
+        r#"[{{"accountId":"{acct}","type":"AWS::DynamoDB::Table","ARN":"arn:aws:dynamodb:{region}:{acct}:table/{table}"}}]"#
+    ));
     s
 }
 
 fn ecr(r: &mut Rng, acct: &str) -> Spec {
-    let name = *r.pick(&["GetAuthorizationToken", "BatchGetImage", "GetDownloadUrlForLayer"]);
+    let name = *r.pick(&[
+        "GetAuthorizationToken",
+        "BatchGetImage",
+        "GetDownloadUrlForLayer",
+    ]);
     let mut s = Spec::new("ecr.amazonaws.com", name, Deny::Exception);
     s.by_service = &["ecs.amazonaws.com", "eks.amazonaws.com"];
     s.req = if name == "GetAuthorizationToken" {
         r#"{"registryIds":[]}"#.into()
     } else {
-        format!(r#"{{"repositoryName":"{}","registryId":"{acct}","imageIds":[{{"imageTag":"v1.{}.{}"}}]}}"#, r.pick(&["orders", "payments", "ingest"]), r.below(40), r.below(10))
+        format!(
+            r#"{{"repositoryName":"{}","registryId":"{acct}","imageIds":[{{"imageTag":"v1.{}.{}"}}]}}"#,
+            r.pick(&["orders", "payments", "ingest"]),
+            r.below(40),
+            r.below(10)
+        )
     };
     s
 }
 
 fn s3_bucket_read(r: &mut Rng) -> Spec {
-    let name = *r.pick(&["GetBucketAcl", "GetBucketPolicy", "ListBuckets", "HeadBucket", "GetBucketLocation", "GetBucketEncryption"]);
+    let name = *r.pick(&[
+        "GetBucketAcl",
+        "GetBucketPolicy",
+        "ListBuckets",
+        "HeadBucket",
+        "GetBucketLocation",
+        "GetBucketEncryption",
+    ]);
     let mut s = Spec::new("s3.amazonaws.com", name, Deny::S3);
     // Log delivery probing bucket ACLs: denied, and excluded by the 4.1 pattern.
     s.by_service = &["delivery.logs.amazonaws.com", "config.amazonaws.com"];
     let bucket = *r.pick(BUCKETS);
-    s.req = if name == "ListBuckets" { r#"{"Host":"s3.amazonaws.com"}"#.into() } else { format!(r#"{{"bucketName":"{bucket}","Host":"{bucket}.s3.amazonaws.com","{}":""}}"#, name.trim_start_matches("GetBucket").to_lowercase()) };
+    s.req = if name == "ListBuckets" {
+        r#"{"Host":"s3.amazonaws.com"}"#.into()
+    } else {
+        format!(
+            r#"{{"bucketName":"{bucket}","Host":"{bucket}.s3.amazonaws.com","{}":""}}"#,
+            name.trim_start_matches("GetBucket").to_lowercase()
+        )
+    };
     s.extra = Some(r#"{"SignatureVersion":"SigV4","CipherSuite":"TLS_AES_128_GCM_SHA256","bytesTransferredIn":0,"AuthenticationMethod":"AuthHeader","bytesTransferredOut":0}"#.into());
     s
 }
 
 fn ec2_write(r: &mut Rng) -> Spec {
-    let name = *r.pick(&["CreateTags", "RunInstances", "TerminateInstances", "CreateNetworkInterface", "ModifyInstanceAttribute"]);
+    let name = *r.pick(&[
+        "CreateTags",
+        "RunInstances",
+        "TerminateInstances",
+        "CreateNetworkInterface",
+        "ModifyInstanceAttribute",
+    ]);
     let mut s = Spec::new("ec2.amazonaws.com", name, Deny::Ec2);
     s.read_only = false;
     s.by_service = &["autoscaling.amazonaws.com"];
@@ -556,10 +787,15 @@ fn ec2_write(r: &mut Rng) -> Spec {
     s.req = if name == "RunInstances" {
         format!(
             r#"{{"instancesSet":{{"items":[{{"imageId":"ami-{}","minCount":1,"maxCount":1}}]}},"userData":"<sensitiveDataRemoved>","instanceType":"m6i.large","blockDeviceMapping":{{}},"monitoring":{{"enabled":false}},"disableApiTermination":false,"disableApiStop":false,"clientToken":"{}","tagSpecificationSet":{{"items":[{{"resourceType":"instance","tags":[{{"key":"Name","value":"ingest-worker"}},{{"key":"aws:autoscaling:groupName","value":"ingest-asg"}}]}}]}},"launchTemplate":{{"launchTemplateId":"lt-{}","version":"7"}}}}"#,
-            hex(r, 17), r.uuid(), hex(r, 17)
+            hex(r, 17),
+            r.uuid(),
+            hex(r, 17)
         )
     } else {
-        format!(r#"{{"resourcesSet":{{"items":[{{"resourceId":"{iid}"}}]}},"tagSet":{{"items":[{{"key":"team","value":"{}"}}]}}}}"#, r.pick(&["orders", "payments", "platform"]))
+        format!(
+            r#"{{"resourcesSet":{{"items":[{{"resourceId":"{iid}"}}]}},"tagSet":{{"items":[{{"key":"team","value":"{}"}}]}}}}"#,
+            r.pick(&["orders", "payments", "platform"])
+        )
     };
     s
 }
@@ -583,40 +819,55 @@ fn console_login(r: &mut Rng) -> Spec {
     s
 }
 
-/// A monitored event: a control's event name, from the service that emits it.
-fn monitored(r: &mut Rng, acct: &str, region: &str) -> Spec {
-    let &(svc, name) = r.pick(MONITORED);
-    let source: &'static str = match svc {
-        "iam" => "iam.amazonaws.com",
-        "cloudtrail" => "cloudtrail.amazonaws.com",
-        "kms" => "kms.amazonaws.com",
-        "s3" => "s3.amazonaws.com",
-        "config" => "config.amazonaws.com",
-        "organizations" => "organizations.amazonaws.com",
-        _ => "ec2.amazonaws.com",
-    };
-    let deny = match svc {
-        "ec2" => Deny::Ec2,
-        "s3" => Deny::S3,
-        "iam" => Deny::Plain,
-        _ => Deny::Exception,
-    };
-    let mut s = Spec::new(source, name, deny);
-    s.read_only = false;
-    let id = hex(r, 17);
-    s.req = match svc {
-        "ec2" if name.contains("SecurityGroup") => format!(
-            r#"{{"groupId":"sg-{id}","ipPermissions":{{"items":[{{"ipProtocol":"tcp","fromPort":{p},"toPort":{p},"groups":{{}},"ipRanges":{{"items":[{{"cidrIp":"0.0.0.0/0"}}]}},"ipv6Ranges":{{}},"prefixListIds":{{}}}}]}}}}"#,
-            p = r.pick(&[22, 443, 3389, 5432])
-        ),
-        "ec2" => format!(r#"{{"resourceId":"{}-{id}","vpcId":"vpc-{}"}}"#, name.to_lowercase().chars().take(3).collect::<String>(), hex(r, 17)),
-        "iam" => format!(r#"{{"roleName":"app-orders-task","policyArn":"arn:aws:iam::{acct}:policy/app-s3-{}"}}"#, r.chars(5, LOWER_ALNUM)),
-        "s3" => format!(r#"{{"bucketName":"{b}","Host":"{b}.s3.{region}.amazonaws.com"}}"#, b = r.pick(BUCKETS)),
-        "kms" => format!(r#"{{"keyId":"arn:aws:kms:{region}:{acct}:key/{}","pendingWindowInDays":30}}"#, r.uuid()),
-        "cloudtrail" => format!(r#"{{"name":"arn:aws:cloudtrail:{region}:{acct}:trail/org-trail"}}"#),
-        "config" => r#"{"configurationRecorderName":"default"}"#.into(),
-        _ => format!(r#"{{"policyId":"p-{}","targetId":"ou-{}"}}"#, r.chars(8, LOWER_ALNUM), r.chars(12, LOWER_ALNUM)),
-    };
-    s.resp = Some(format!(r#"{{"requestId":"{}","_return":true}}"#, r.uuid()));
-    s
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn corpus(seed: u64, n: usize) -> Vec<String> {
+        let mut g = Gen::new(seed);
+        (0..n)
+            .map(|i| {
+                let mut j = J::new();
+                g.record(&mut j, i % 3, "us-east-1", 1_793_491_200 + i as u64);
+                String::from_utf8(j.b).expect("the writer only writes UTF-8")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn same_seed_same_bytes_other_seed_other_bytes() {
+        assert_eq!(corpus(6, 500), corpus(6, 500));
+        assert_ne!(corpus(6, 500), corpus(7, 500));
+    }
+
+    #[test]
+    fn the_mix_has_the_advertised_rates() {
+        let recs = corpus(6, 40_000);
+        let share = |needle: &str| {
+            recs.iter().filter(|r| r.contains(needle)).count() as f64 / recs.len() as f64
+        };
+        let denied = share(r#""errorCode":"AccessDenied"#)
+            + share(r#""errorCode":"Client.UnauthorizedOperation""#);
+        assert!((0.02..0.045).contains(&denied), "denied share {denied}");
+        let monitored = crate::monitored::names()
+            .iter()
+            .map(|name| share(&format!(r#""eventName":"{name}""#)))
+            .sum::<f64>();
+        assert!(
+            (0.007..0.014).contains(&monitored),
+            "monitored share {monitored}"
+        );
+        let root = share(r#""type":"Root""#);
+        assert!(root > 0.0 && root < 0.002, "root share {root}");
+        assert!(share(r#""type":"AWSService""#) > 0.05);
+        assert!(share(r#""tlsDetails""#) > 0.5);
+        // Every record is one object with the fields every CloudTrail record has.
+        for r in &recs {
+            assert!(
+                r.starts_with(r#"{"eventVersion":"#) && r.ends_with('}'),
+                "{r}"
+            );
+            assert!(r.contains(r#""eventID":""#) && r.contains(r#""recipientAccountId":""#));
+        }
+    }
 }

@@ -3,7 +3,13 @@
 
 use crate::json::{iso, Rng, J, UPPER_ALNUM};
 
-pub const REGIONS: &[&str] = &["us-east-1", "eu-west-1", "us-west-2", "ap-southeast-2", "eu-central-1"];
+pub const REGIONS: &[&str] = &[
+    "us-east-1",
+    "eu-west-1",
+    "us-west-2",
+    "ap-southeast-2",
+    "eu-central-1",
+];
 /// Share of objects per region: traffic concentrates in a home region.
 pub const REGION_WEIGHTS: &[u32] = &[55, 20, 12, 8, 5];
 
@@ -36,15 +42,43 @@ const USERS: &[(&str, bool)] = &[
 ];
 
 const ROLES: &[(&str, &[&str], bool)] = &[
-    ("app-orders-task", &["i-0a1b2c3d4e5f60718", "ecs-task-5f2c"], false),
+    (
+        "app-orders-task",
+        &["i-0a1b2c3d4e5f60718", "ecs-task-5f2c"],
+        false,
+    ),
     ("app-payments-lambda", &["app-payments-lambda"], false),
-    ("ingest-worker", &["i-09f8e7d6c5b4a3921", "i-0123456789abcdef0"], false),
-    ("eks-node-group-NodeInstanceRole-1XK7", &["i-0feedfacecafe1234", "i-0badc0ffee0ddf00d"], false),
-    ("AWSReservedSSO_AdministratorAccess_5a6b7c8d9e0f1a2b", &["jdoe@example.com", "mchen@example.com"], true),
-    ("AWSReservedSSO_ReadOnly_0f1e2d3c4b5a6978", &["auditor@example.com", "sre-oncall@example.com"], true),
-    ("GitHubActionsDeploy", &["GitHubActions", "botocore-session-1732531200"], false),
+    (
+        "ingest-worker",
+        &["i-09f8e7d6c5b4a3921", "i-0123456789abcdef0"],
+        false,
+    ),
+    (
+        "eks-node-group-NodeInstanceRole-1XK7",
+        &["i-0feedfacecafe1234", "i-0badc0ffee0ddf00d"],
+        false,
+    ),
+    (
+        "AWSReservedSSO_AdministratorAccess_5a6b7c8d9e0f1a2b",
+        &["jdoe@example.com", "mchen@example.com"],
+        true,
+    ),
+    (
+        "AWSReservedSSO_ReadOnly_0f1e2d3c4b5a6978",
+        &["auditor@example.com", "sre-oncall@example.com"],
+        true,
+    ),
+    (
+        "GitHubActionsDeploy",
+        &["GitHubActions", "botocore-session-1732531200"],
+        false,
+    ),
     ("datadog-integration", &["DatadogAWSIntegration"], false),
-    ("OrganizationAccountAccessRole", &["admin-break-glass"], true),
+    (
+        "OrganizationAccountAccessRole",
+        &["admin-break-glass"],
+        true,
+    ),
     ("AWSServiceRoleForConfig", &["AWSConfig-Describe"], false),
 ];
 
@@ -65,7 +99,10 @@ impl Account {
             j.s("principalId", &pid);
             j.s("arn", &arn);
             j.s("accountId", id);
-            j.s("accessKeyId", &key_id(rng, if human { "ASIA" } else { "AKIA" }));
+            j.s(
+                "accessKeyId",
+                &key_id(rng, if human { "ASIA" } else { "AKIA" }),
+            );
             j.s("userName", name);
             if human {
                 j.obj("sessionContext");
@@ -76,7 +113,11 @@ impl Account {
                 j.close();
             }
             j.close();
-            principals.push(Principal { arn, json: String::from_utf8_lossy(&j.b).into_owned(), human });
+            principals.push(Principal {
+                arn,
+                json: String::from_utf8_lossy(&j.b).into_owned(),
+                human,
+            });
             weights.push(if human { 3 } else { 12 });
         }
         for &(role, sessions, human) in ROLES {
@@ -116,7 +157,11 @@ impl Account {
                 j.close();
                 j.close();
                 j.close();
-                principals.push(Principal { arn, json: String::from_utf8_lossy(&j.b).into_owned(), human });
+                principals.push(Principal {
+                    arn,
+                    json: String::from_utf8_lossy(&j.b).into_owned(),
+                    human,
+                });
                 weights.push(if human { 6 } else { 40 });
             }
         }
@@ -127,7 +172,11 @@ impl Account {
             key_id(rng, "ASIA"),
             key_id(rng, "AIDA")
         );
-        principals.push(Principal { arn, json, human: false });
+        principals.push(Principal {
+            arn,
+            json,
+            human: false,
+        });
         weights.push(1);
         let root_key = key_id(rng, "ASIA");
         let root_json = format!(
@@ -136,6 +185,12 @@ impl Account {
         let root_invoked_json = format!(
             r#"{{"type":"Root","principalId":"{id}","arn":"arn:aws:iam::{id}:root","accountId":"{id}","invokedBy":"support.amazonaws.com"}}"#
         );
-        Account { id: id.to_string(), principals, weights, root_json, root_invoked_json }
+        Account {
+            id: id.to_string(),
+            principals,
+            weights,
+            root_json,
+            root_invoked_json,
+        }
     }
 }
