@@ -13,6 +13,17 @@
 //! it every test using the harness fails with that instruction, never passes silently.
 //!
 //! This crate is a dev-dependency only: it panics (fails the test) on any setup error.
+//!
+//! What moto 5.2.5 does differently from AWS (checked by the tests of `trailwarden-aws`):
+//! - CloudWatch: moto speaks only the Query and JSON protocols; `aws-sdk-cloudwatch` >= 1.100 speaks only
+//!   Smithy RPC v2 CBOR, hence the workspace pin `=1.99.0`.
+//! - CloudTrail: a new trail has *no* event selectors (AWS gives it "All, management events");
+//!   [`TestAccount::trail`] puts that selector. Organization trails are a flag only (no member visibility).
+//! - CloudWatch Logs: `DescribeMetricFilters` on a missing group returns an empty list, not ResourceNotFound.
+//! - SNS: subscriptions are confirmed at once (no `PendingConfirmation`): cover that with evidence files.
+//! - Security Hub: `DescribeHub` and the "not subscribed" error work; `GetEnabledStandards` is not served.
+//! - Account `ListRegions` is not served (so `--regions all` uses trailwarden's fallback list).
+//! - STS `AssumeRole` into any account always succeeds; S3 `CreateBucket` is done by a raw request.
 #![forbid(unsafe_code)]
 
 mod account;
