@@ -291,6 +291,7 @@ impl Detector {
                     format!("{hidden} more problem(s) in this input not shown"),
                 ));
             }
+            sink.input_done(&name)?;
             source.finished(&name, clean);
         }
         sink.flush()

@@ -33,8 +33,10 @@
 pub mod actor;
 pub mod alarm;
 pub mod alert;
+pub mod backtest;
 pub mod dedup;
 pub mod engine;
+pub mod notify;
 pub mod record;
 pub mod rules;
 pub mod sink;

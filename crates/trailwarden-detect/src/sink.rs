@@ -9,6 +9,11 @@ use crate::alert::Alert;
 /// Receives alerts.
 pub trait Sink {
     fn alert(&mut self, alert: &Alert) -> io::Result<()>;
+    /// Called when every alert of input `name` was handed over, before the source acknowledges
+    /// the input (e.g. deletes its SQS message): a sink that must make alerts durable does it here.
+    fn input_done(&mut self, _name: &str) -> io::Result<()> {
+        Ok(())
+    }
     /// Called once at the end of a run.
     fn flush(&mut self) -> io::Result<()> {
         Ok(())

@@ -108,10 +108,26 @@ mod tests {
         assert_eq!(parse("2024-08-01T12:01Z"), Some(1_722_513_660));
         assert_eq!(parse("2024-08-01 12:01:00.123+00:00"), Some(1_722_513_660));
         assert_eq!(format(1_722_513_660), "2024-08-01T12:01:00Z");
-        assert_eq!(parse("2024-02-29"), Some(days_from_civil(2024, 2, 29) * DAY));
-        assert_eq!(civil_from_days(days_from_civil(2024, 3, 1) - 1), (2024, 2, 29));
-        assert_eq!(civil_from_days(days_from_civil(2023, 12, 31) + 1), (2024, 1, 1));
-        for bad in ["", "2024-13-01", "2024-08", "yesterday", "2024-08-01T25:00:00Z", "2024-08-01T12:00:00+02:00"] {
+        assert_eq!(
+            parse("2024-02-29"),
+            Some(days_from_civil(2024, 2, 29) * DAY)
+        );
+        assert_eq!(
+            civil_from_days(days_from_civil(2024, 3, 1) - 1),
+            (2024, 2, 29)
+        );
+        assert_eq!(
+            civil_from_days(days_from_civil(2023, 12, 31) + 1),
+            (2024, 1, 1)
+        );
+        for bad in [
+            "",
+            "2024-13-01",
+            "2024-08",
+            "yesterday",
+            "2024-08-01T25:00:00Z",
+            "2024-08-01T12:00:00+02:00",
+        ] {
             assert_eq!(parse(bad), None, "{bad}");
         }
     }

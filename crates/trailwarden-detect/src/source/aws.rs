@@ -32,7 +32,8 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 /// addressing, since such servers rarely resolve `bucket.host` names.
 pub async fn clients(options: &SdkOptions) -> Clients {
     let config = sdk::load_config(options).await;
-    let path_style = options.endpoint_url.is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some();
+    let path_style =
+        options.endpoint_url.is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some();
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&config)
             .force_path_style(path_style)
@@ -115,6 +116,8 @@ mod tests {
         );
         assert!(!is_log_key("AWSLogs/111122223333/CloudTrail-Digest/us-east-2/2015/08/17/111122223333_CloudTrail-Digest_us-east-2_trail_us-east-2_20150817T150131Z.json.gz"));
         assert!(!is_log_key("AWSLogs/1/CloudTrail-Insight/us-east-1/2024/01/01/1_CloudTrail-Insight_us-east-1_20240101T0000Z_abc.json.gz"));
-        assert!(!is_log_key("AWSLogs/1/CloudTrail/us-east-1/2024/01/01/notes.txt"));
+        assert!(!is_log_key(
+            "AWSLogs/1/CloudTrail/us-east-1/2024/01/01/notes.txt"
+        ));
     }
 }

@@ -26,8 +26,8 @@ use std::sync::Arc;
 pub use decode::{Decoder, Item, Skipped};
 pub use fs::FsSource;
 pub use s3::{S3Filter, S3Source, S3Url};
-pub use sqs::{SqsOptions, SqsSource};
 pub use split::Layout;
+pub use sqs::{SqsOptions, SqsSource};
 
 use crate::record::Location;
 
@@ -55,6 +55,15 @@ pub trait Source {
     fn finished(&mut self, _name: &str, _clean: bool) {}
 }
 
+impl<S: Source + ?Sized> Source for &mut S {
+    fn next_input(&mut self) -> Option<Result<Input, Problem>> {
+        (**self).next_input()
+    }
+    fn finished(&mut self, name: &str, clean: bool) {
+        (**self).finished(name, clean)
+    }
+}
+
 /// Something in the input that could not be used. Reported on stderr; the run goes on.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{location}: {message}")]
@@ -68,6 +77,40 @@ impl Problem {
         Problem {
             location,
             message: message.into(),
+        }
+    }
+}
+
+/// Several sources read one after the other (files, then `s3://…`, then a queue…).
+pub struct Chain<'a> {
+    sources: Vec<Box<dyn Source + 'a>>,
+    current: usize,
+}
+
+impl<'a> Chain<'a> {
+    pub fn new(sources: Vec<Box<dyn Source + 'a>>) -> Chain<'a> {
+        Chain {
+            sources,
+            current: 0,
+        }
+    }
+}
+
+impl Source for Chain<'_> {
+    fn next_input(&mut self) -> Option<Result<Input, Problem>> {
+        while let Some(source) = self.sources.get_mut(self.current) {
+            if let Some(item) = source.next_input() {
+                return Some(item);
+            }
+            self.current += 1;
+        }
+        None
+    }
+
+    // The engine finishes an input before asking for the next, so it belongs to the current source.
+    fn finished(&mut self, name: &str, clean: bool) {
+        if let Some(source) = self.sources.get_mut(self.current) {
+            source.finished(name, clean);
         }
     }
 }

@@ -173,7 +173,8 @@ async fn run(
                 Some(Ok(key)) => {
                     let s3 = clients.s3.clone();
                     let bucket = url.bucket.clone();
-                    in_flight.push_back(tokio::spawn(async move { fetch(&s3, &bucket, key).await }));
+                    in_flight
+                        .push_back(tokio::spawn(async move { fetch(&s3, &bucket, key).await }));
                 }
                 Some(Err(p)) => in_flight.push_back(tokio::spawn(async move { Err(p) })),
                 None => listing_done = true,
@@ -184,7 +185,10 @@ async fn run(
         };
         let item = match next.await {
             Ok(item) => item,
-            Err(e) => Err(problem(&format!("s3://{}", url.bucket), format!("download task failed: {e}"))),
+            Err(e) => Err(problem(
+                &format!("s3://{}", url.bucket),
+                format!("download task failed: {e}"),
+            )),
         };
         if item.is_ok() {
             counts.fetched.fetch_add(1, Ordering::Relaxed);
@@ -298,7 +302,11 @@ async fn walk_layout(
 }
 
 /// The first date folder under a region (for `--until` without `--since`).
-async fn first_day(s3: &aws_sdk_s3::Client, bucket: &str, region: &str) -> Result<Option<i64>, Problem> {
+async fn first_day(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    region: &str,
+) -> Result<Option<i64>, Problem> {
     let mut prefix = region.to_string();
     let mut parts = Vec::new();
     for _ in 0..3 {
@@ -321,7 +329,11 @@ fn last_segment(dir: &str) -> &str {
 }
 
 /// The "folders" (common prefixes) directly under `prefix`.
-async fn list_dirs(s3: &aws_sdk_s3::Client, bucket: &str, prefix: &str) -> Result<Vec<String>, Problem> {
+async fn list_dirs(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    prefix: &str,
+) -> Result<Vec<String>, Problem> {
     let mut pages = s3
         .list_objects_v2()
         .bucket(bucket)
@@ -332,9 +344,16 @@ async fn list_dirs(s3: &aws_sdk_s3::Client, bucket: &str, prefix: &str) -> Resul
     let mut dirs = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| {
-            problem(&format!("s3://{bucket}/{prefix}"), format!("cannot list: {}", error_text(&e)))
+            problem(
+                &format!("s3://{bucket}/{prefix}"),
+                format!("cannot list: {}", error_text(&e)),
+            )
         })?;
-        dirs.extend(page.common_prefixes().iter().filter_map(|p| p.prefix().map(str::to_string)));
+        dirs.extend(
+            page.common_prefixes()
+                .iter()
+                .filter_map(|p| p.prefix().map(str::to_string)),
+        );
     }
     Ok(dirs)
 }
@@ -356,7 +375,10 @@ async fn list_keys(
         .send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| {
-            problem(&format!("s3://{bucket}/{prefix}"), format!("cannot list: {}", error_text(&e)))
+            problem(
+                &format!("s3://{bucket}/{prefix}"),
+                format!("cannot list: {}", error_text(&e)),
+            )
         })?;
         for key in page.contents().iter().filter_map(|o| o.key()) {
             if is_log_key(key) && filter.wants_key(key) {
@@ -379,7 +401,10 @@ mod tests {
     fn urls_and_filters() {
         assert_eq!(
             S3Url::parse("s3://b/p/q").unwrap(),
-            S3Url { bucket: "b".into(), prefix: "p/q".into() }
+            S3Url {
+                bucket: "b".into(),
+                prefix: "p/q".into()
+            }
         );
         assert_eq!(S3Url::parse("s3://b").unwrap().prefix, "");
         assert!(S3Url::parse("s3:///x").is_err());

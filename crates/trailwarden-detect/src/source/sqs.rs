@@ -77,7 +77,8 @@ pub fn queue_region(url: &str) -> Option<String> {
     let host = url.split("://").nth(1)?.split('/').next()?;
     let rest = host.strip_prefix("sqs.")?;
     let (region, tail) = rest.split_once('.')?;
-    tail.starts_with("amazonaws.com").then(|| region.to_string())
+    tail.starts_with("amazonaws.com")
+        .then(|| region.to_string())
 }
 
 /// Counters of a run.
@@ -124,11 +125,16 @@ enum Work {
 impl SqsSource {
     /// Connects (and resolves `sqs://name`). Fails only when the runtime cannot start or the
     /// queue name cannot be resolved.
-    pub fn new(source: &str, mut sdk: SdkOptions, options: SqsOptions) -> Result<SqsSource, Problem> {
+    pub fn new(
+        source: &str,
+        mut sdk: SdkOptions,
+        options: SqsOptions,
+    ) -> Result<SqsSource, Problem> {
         if sdk.region.is_none() {
             sdk.region = queue_region(source);
         }
-        let runtime = aws::runtime().map_err(|e| problem(source, format!("cannot start the runtime: {e}")))?;
+        let runtime = aws::runtime()
+            .map_err(|e| problem(source, format!("cannot start the runtime: {e}")))?;
         let clients = runtime.block_on(aws::clients(&sdk));
         let queue_url = match source.strip_prefix("sqs://") {
             Some(name) => runtime
@@ -224,7 +230,10 @@ impl SqsSource {
                         match w {
                             Work::Body(bytes) => {
                                 let name: Arc<str> = Arc::from(origin.as_str());
-                                self.owners.entry(name.clone()).or_default().push_back(id.clone());
+                                self.owners
+                                    .entry(name.clone())
+                                    .or_default()
+                                    .push_back(id.clone());
                                 self.queue.push_back(Ok(Input {
                                     name,
                                     reader: Box::new(Cursor::new(bytes)),
@@ -251,9 +260,18 @@ impl SqsSource {
                     tokio::spawn(async move {
                         let name = format!("s3://{bucket}/{key}");
                         let got = async {
-                            let o = s3.get_object().bucket(&bucket).key(&key).send().await
+                            let o = s3
+                                .get_object()
+                                .bucket(&bucket)
+                                .key(&key)
+                                .send()
+                                .await
                                 .map_err(|e| format!("cannot get object: {}", error_text(&e)))?;
-                            let body = o.body.collect().await.map_err(|e| format!("download interrupted: {e}"))?;
+                            let body = o
+                                .body
+                                .collect()
+                                .await
+                                .map_err(|e| format!("download interrupted: {e}"))?;
                             Ok::<_, String>(body.into_bytes())
                         }
                         .await;
@@ -280,7 +298,10 @@ impl SqsSource {
                     }));
                 }
                 Err(why) => {
-                    self.queue.push_back(Err(problem(&name, format!("{why} (message {id} left in the queue)"))));
+                    self.queue.push_back(Err(problem(
+                        &name,
+                        format!("{why} (message {id} left in the queue)"),
+                    )));
                     self.settle(&id, false);
                 }
             }
@@ -289,13 +310,17 @@ impl SqsSource {
 
     /// One input of message `id` is done; delete the message when all are, and all were clean.
     fn settle(&mut self, id: &str, clean: bool) {
-        let Some(p) = self.messages.get_mut(id) else { return };
+        let Some(p) = self.messages.get_mut(id) else {
+            return;
+        };
         p.open = p.open.saturating_sub(1);
         p.clean &= clean;
         if p.open > 0 {
             return;
         }
-        let Some(p) = self.messages.remove(id) else { return };
+        let Some(p) = self.messages.remove(id) else {
+            return;
+        };
         if p.clean {
             let origin = format!("{}#{id}", self.queue_url);
             self.delete(&origin, &p.receipt);
@@ -315,8 +340,10 @@ impl SqsSource {
             Ok(_) => self.counts.deleted += 1,
             Err(e) => {
                 self.counts.left += 1;
-                self.queue
-                    .push_back(Err(problem(origin, format!("cannot delete the message: {}", error_text(&e)))));
+                self.queue.push_back(Err(problem(
+                    origin,
+                    format!("cannot delete the message: {}", error_text(&e)),
+                )));
             }
         }
     }
@@ -362,7 +389,10 @@ fn classify_depth(body: &str, depth: u8) -> Result<Vec<Work>, String> {
             // A gzip'd CloudWatch Logs payload forwarded as base64.
             return match base64_gzip(text) {
                 Some(bytes) => Ok(vec![Work::Body(bytes)]),
-                None => Err(format!("message is neither JSON nor base64 gzip: {}", crate::sink::truncate(text, 80))),
+                None => Err(format!(
+                    "message is neither JSON nor base64 gzip: {}",
+                    crate::sink::truncate(text, 80)
+                )),
             };
         }
     };
@@ -384,7 +414,10 @@ fn classify_depth(body: &str, depth: u8) -> Result<Vec<Work>, String> {
             .iter()
             .filter_map(Value::as_str)
             .filter(|k| is_log_key(k))
-            .map(|k| Work::Object { bucket: bucket.to_string(), key: k.to_string() })
+            .map(|k| Work::Object {
+                bucket: bucket.to_string(),
+                key: k.to_string(),
+            })
             .collect());
     }
     if let Some(records) = get("Records").and_then(Value::as_array) {
@@ -406,7 +439,10 @@ fn classify_depth(body: &str, depth: u8) -> Result<Vec<Work>, String> {
             if let (true, Some(bucket), Some(key)) = (created, bucket, key) {
                 let key = url_decode(key);
                 if is_log_key(&key) {
-                    work.push(Work::Object { bucket: bucket.to_string(), key });
+                    work.push(Work::Object {
+                        bucket: bucket.to_string(),
+                        key,
+                    });
                 }
             }
         }
@@ -417,9 +453,16 @@ fn classify_depth(body: &str, depth: u8) -> Result<Vec<Work>, String> {
             .map(|b| vec![Work::Body(b)])
             .ok_or_else(|| "awslogs.data is not base64 gzip".to_string());
     }
-    let cloudtrail_ish = ["detail-type", "messageType", "eventVersion", "eventName", "eventSource", "eventID"]
-        .iter()
-        .any(|k| value.get(*k).is_some());
+    let cloudtrail_ish = [
+        "detail-type",
+        "messageType",
+        "eventVersion",
+        "eventName",
+        "eventSource",
+        "eventID",
+    ]
+    .iter()
+    .any(|k| value.get(*k).is_some());
     if cloudtrail_ish {
         return Ok(vec![Work::Body(text.as_bytes().to_vec())]);
     }
@@ -437,15 +480,13 @@ pub fn url_decode(s: &str) -> String {
     while i < b.len() {
         match b[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => {
-                match (hex(b[i + 1]), hex(b[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h * 16 + l);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
+            b'%' if i + 2 < b.len() => match (hex(b[i + 1]), hex(b[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 2;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             c => out.push(c),
         }
         i += 1;
@@ -485,7 +526,9 @@ fn base64_gzip(text: &str) -> Option<Vec<u8>> {
     // Decompressed here so the decoder sees the JSON (it would sniff gzip too, but checking now
     // turns a corrupt payload into a message-level problem).
     let mut json = Vec::new();
-    flate2::read::MultiGzDecoder::new(&out[..]).read_to_end(&mut json).ok()?;
+    flate2::read::MultiGzDecoder::new(&out[..])
+        .read_to_end(&mut json)
+        .ok()?;
     Some(json)
 }
 
@@ -497,19 +540,27 @@ mod tests {
 
     #[test]
     fn queue_urls() {
-        assert!(is_queue("https://sqs.eu-west-1.amazonaws.com/111122223333/trail-events"));
+        assert!(is_queue(
+            "https://sqs.eu-west-1.amazonaws.com/111122223333/trail-events"
+        ));
         assert!(is_queue("http://127.0.0.1:5000/123456789012/q"));
         assert!(is_queue("sqs://trail-events"));
         assert!(!is_queue("https://example.com/a/b"));
         assert!(!is_queue("s3://b/AWSLogs/111122223333/x"));
         assert!(!is_queue("logs/111122223333/x"));
-        assert_eq!(queue_region("https://sqs.eu-west-1.amazonaws.com/1/q").as_deref(), Some("eu-west-1"));
+        assert_eq!(
+            queue_region("https://sqs.eu-west-1.amazonaws.com/1/q").as_deref(),
+            Some("eu-west-1")
+        );
         assert_eq!(queue_region("http://127.0.0.1:5000/1/q"), None);
     }
 
     #[test]
     fn shapes() {
-        let obj = |key: &str| Work::Object { bucket: "b".into(), key: key.into() };
+        let obj = |key: &str| Work::Object {
+            bucket: "b".into(),
+            key: key.into(),
+        };
         let s3 = format!(
             r#"{{"Records":[{{"eventSource":"aws:s3","eventName":"ObjectCreated:Put","s3":{{"bucket":{{"name":"b"}},"object":{{"key":"{}"}}}}}},
             {{"eventSource":"aws:s3","eventName":"ObjectRemoved:Delete","s3":{{"bucket":{{"name":"b"}},"object":{{"key":"{LOG}"}}}}}}]}}"#,
@@ -522,13 +573,24 @@ mod tests {
             serde_json::json!({"s3Bucket":"b","s3ObjectKey":[LOG, "AWSLogs/1/CloudTrail-Digest/x_CloudTrail-Digest_y.json.gz"]}).to_string()})
         .to_string();
         assert_eq!(classify(&ct).unwrap(), vec![obj(LOG)]);
-        let validation = serde_json::json!({"Type":"Notification","Message":"CloudTrail validation message."}).to_string();
+        let validation =
+            serde_json::json!({"Type":"Notification","Message":"CloudTrail validation message."})
+                .to_string();
         assert_eq!(classify(&validation).unwrap(), vec![]);
-        assert_eq!(classify(r#"{"Service":"Amazon S3","Event":"s3:TestEvent"}"#).unwrap(), vec![]);
-        let eb = r#"{"detail-type":"AWS API Call via CloudTrail","detail":{"eventName":"StopLogging"}}"#;
-        assert_eq!(classify(eb).unwrap(), vec![Work::Body(eb.as_bytes().to_vec())]);
+        assert_eq!(
+            classify(r#"{"Service":"Amazon S3","Event":"s3:TestEvent"}"#).unwrap(),
+            vec![]
+        );
+        let eb =
+            r#"{"detail-type":"AWS API Call via CloudTrail","detail":{"eventName":"StopLogging"}}"#;
+        assert_eq!(
+            classify(eb).unwrap(),
+            vec![Work::Body(eb.as_bytes().to_vec())]
+        );
         assert!(classify("hello").unwrap_err().contains("neither JSON"));
-        assert!(classify(r#"{"hello":1}"#).unwrap_err().contains("not an S3"));
+        assert!(classify(r#"{"hello":1}"#)
+            .unwrap_err()
+            .contains("not an S3"));
     }
 
     #[test]
@@ -536,12 +598,14 @@ mod tests {
         assert_eq!(url_decode("a+b%3Dc%2"), "a b=c%2");
         use std::io::Write;
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        gz.write_all(br#"{"messageType":"CONTROL_MESSAGE"}"#).unwrap();
+        gz.write_all(br#"{"messageType":"CONTROL_MESSAGE"}"#)
+            .unwrap();
         let bytes = gz.finish().unwrap();
         const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         let mut b64 = String::new();
         for chunk in bytes.chunks(3) {
-            let n = chunk.iter().fold(0u32, |acc, &c| acc << 8 | u32::from(c)) << (8 * (3 - chunk.len()));
+            let n = chunk.iter().fold(0u32, |acc, &c| acc << 8 | u32::from(c))
+                << (8 * (3 - chunk.len()));
             for i in 0..=chunk.len() {
                 b64.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
             }
