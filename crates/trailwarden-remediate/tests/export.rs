@@ -521,3 +521,45 @@ fn several_accounts_and_regions_get_one_provider_stack_and_section_each() {
         "nothing ran in the other account"
     );
 }
+
+// ---------------------------------------------------------------- IAM policy
+
+#[test]
+fn the_iam_policy_grants_the_writes_on_exactly_the_planned_resources() {
+    let p = full_plan();
+    let doc: serde_json::Value =
+        serde_json::from_str(&render(&p, Format::IamPolicy).unwrap()).unwrap();
+    let statements = doc["Statement"].as_array().unwrap();
+    let by_sid = |sid: &str| {
+        statements
+            .iter()
+            .find(|s| s["Sid"] == sid)
+            .unwrap_or_else(|| panic!("{sid}: {doc}"))
+    };
+    assert_eq!(
+        by_sid("MetricFilters")["Resource"],
+        serde_json::json!(["arn:aws:logs:eu-west-1:111122223333:log-group:CloudTrail/main:*"])
+    );
+    let alarms = by_sid("Alarms")["Resource"].as_array().unwrap();
+    assert_eq!(alarms.len(), 15);
+    assert!(alarms.contains(&serde_json::json!(
+        "arn:aws:cloudwatch:eu-west-1:111122223333:alarm:NetworkGWChanges"
+    )));
+    let topic = serde_json::json!(["arn:aws:sns:eu-west-1:111122223333:trailwarden-cis-alarms"]);
+    assert_eq!(by_sid("CreateTheAlarmTopic")["Resource"], topic);
+    assert_eq!(by_sid("Subscribe")["Resource"], topic);
+    assert!(statements.iter().all(|s| s["Effect"] == "Allow"));
+    // Nothing to do, nothing granted but the identity check.
+    let empty = plan(
+        &fixture("compliant-4.3-own-names.json"),
+        v3(),
+        &Options {
+            controls: vec!["4.3".into()],
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_str(&render(&empty, Format::IamPolicy).unwrap()).unwrap();
+    assert_eq!(doc["Statement"].as_array().unwrap().len(), 1);
+}

@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod cloudformation;
 mod common;
+pub mod iam;
 pub mod terraform;
 mod text;
 
@@ -22,6 +23,8 @@ pub enum Format {
     CloudFormation,
     /// A bash script of `aws` commands.
     Cli,
+    /// The least-privilege IAM policy `--apply` needs for this plan.
+    IamPolicy,
 }
 
 impl Format {
@@ -33,6 +36,7 @@ impl Format {
             "terraform" => Format::Terraform,
             "cloudformation" => Format::CloudFormation,
             "cli" => Format::Cli,
+            "iam-policy" => Format::IamPolicy,
             other => return Err(ExportError::UnknownFormat(other.to_string())),
         })
     }
@@ -42,7 +46,7 @@ impl Format {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ExportError {
     /// Not a known `--format`.
-    #[error("unknown format '{0}'; valid: plan, json, terraform, cloudformation, cli")]
+    #[error("unknown format '{0}'; valid: plan, json, terraform, cloudformation, cli, iam-policy")]
     UnknownFormat(String),
     /// Serialisation failed.
     #[error("cannot render the plan as {format}: {message}")]
@@ -59,6 +63,7 @@ pub fn render(plan: &Plan, format: Format) -> Result<String, ExportError> {
         Format::Terraform => Ok(terraform::render(plan)),
         Format::CloudFormation => Ok(cloudformation::render(plan)),
         Format::Cli => Ok(cli::render(plan)),
+        Format::IamPolicy => Ok(iam::render(plan)),
         Format::Json => serde_json::to_string_pretty(plan)
             .map(|mut s| {
                 s.push('\n');
