@@ -28,6 +28,22 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .build()
 }
 
+impl Clients {
+    /// Clients from a config the caller built (tests, embedding); `path_style` for S3 servers
+    /// other than AWS.
+    pub fn from_config(config: &aws_config::SdkConfig, path_style: bool) -> Clients {
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(config)
+                .force_path_style(path_style)
+                .build(),
+        );
+        Clients {
+            s3,
+            sqs: aws_sdk_sqs::Client::new(config),
+        }
+    }
+}
+
 /// Builds the clients. With an endpoint URL (moto, LocalStack, MinIO) S3 uses path-style
 /// addressing, since such servers rarely resolve `bucket.host` names.
 pub async fn clients(options: &SdkOptions) -> Clients {

@@ -124,6 +124,25 @@ impl S3Source {
         options: SdkOptions,
         concurrency: usize,
     ) -> std::io::Result<S3Source> {
+        Self::start(url, filter, concurrency, Err(options))
+    }
+
+    /// The same with clients the caller built.
+    pub fn from_clients(
+        url: S3Url,
+        filter: S3Filter,
+        clients: Clients,
+        concurrency: usize,
+    ) -> std::io::Result<S3Source> {
+        Self::start(url, filter, concurrency, Ok(clients))
+    }
+
+    fn start(
+        url: S3Url,
+        filter: S3Filter,
+        concurrency: usize,
+        clients: Result<Clients, SdkOptions>,
+    ) -> std::io::Result<S3Source> {
         let concurrency = if concurrency == 0 {
             aws::DEFAULT_CONCURRENCY
         } else {
@@ -134,7 +153,10 @@ impl S3Source {
         let counts = Arc::new(S3Counts::default());
         let c = counts.clone();
         runtime.spawn(async move {
-            let clients = aws::clients(&options).await;
+            let clients = match clients {
+                Ok(c) => c,
+                Err(options) => aws::clients(&options).await,
+            };
             run(clients, url, filter, concurrency, tx, c).await;
         });
         Ok(S3Source {

@@ -136,6 +136,26 @@ impl SqsSource {
         let runtime = aws::runtime()
             .map_err(|e| problem(source, format!("cannot start the runtime: {e}")))?;
         let clients = runtime.block_on(aws::clients(&sdk));
+        Self::start(runtime, clients, source, options)
+    }
+
+    /// The same with clients the caller built.
+    pub fn from_clients(
+        clients: Clients,
+        source: &str,
+        options: SqsOptions,
+    ) -> Result<SqsSource, Problem> {
+        let runtime = aws::runtime()
+            .map_err(|e| problem(source, format!("cannot start the runtime: {e}")))?;
+        Self::start(runtime, clients, source, options)
+    }
+
+    fn start(
+        runtime: tokio::runtime::Runtime,
+        clients: Clients,
+        source: &str,
+        options: SqsOptions,
+    ) -> Result<SqsSource, Problem> {
         let queue_url = match source.strip_prefix("sqs://") {
             Some(name) => runtime
                 .block_on(clients.sqs.get_queue_url().queue_name(name).send())
