@@ -113,3 +113,33 @@ fn a_collision_is_an_error_and_changes_nothing() {
     let topics = block_on(a.sns(REGION).list_topics().send()).unwrap();
     assert!(topics.topics().is_empty(), "no topic was created");
 }
+
+#[test]
+fn the_readable_apply_report_shows_before_and_after() {
+    let a = bare_account("300000000003");
+    let o = remediate_as(
+        &a,
+        &[
+            "--apply",
+            "--controls",
+            "4.3",
+            "--subscribe",
+            "email:secops@example.com",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("[done] create metric filter RootUsage on log group CloudTrail/main"),
+        "{out}"
+    );
+    assert!(out.contains("Before → after:"), "{out}");
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("4.3 "))
+        .unwrap();
+    assert!(
+        line.contains("300000000003") && line.ends_with("FAIL → PASS"),
+        "{line}"
+    );
+}

@@ -124,6 +124,16 @@ fn exports_are_written_to_stdout() {
         "{}",
         stdout(&o)
     );
+    let o = remediate(&[
+        "--evidence",
+        &ev,
+        "--controls",
+        "4.3",
+        "--format",
+        "iam-policy",
+    ]);
+    let policy: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(policy["Version"], "2012-10-17");
     let o = remediate(&["--evidence", &ev, "--controls", "4.3", "--format", "cli"]);
     assert!(stdout(&o).starts_with("#!/usr/bin/env bash"));
     assert!(stdout(&o).contains(

@@ -60,7 +60,7 @@ pub struct Args {
     #[arg(
         long,
         default_value = "plan",
-        value_name = "plan|json|terraform|cloudformation|cli"
+        value_name = "plan|json|terraform|cloudformation|cli|iam-policy"
     )]
     format: String,
 }
@@ -154,10 +154,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 println!("  [{mark}] {}", a.describe());
             }
             println!("\nBefore → after:");
-            for (b, a) in before.iter().zip(&after) {
+            for b in &before {
+                let a = after
+                    .iter()
+                    .find(|a| {
+                        (&a.control, &a.account, &a.region) == (&b.control, &b.account, &b.region)
+                    })
+                    .map_or("(not seen)", |a| a.status.as_str());
                 println!(
-                    "  {:<5} {:<12} {:<10} {} → {}",
-                    b.control, b.account, b.region, b.status, a.status
+                    "  {:<5} {:<12} {:<10} {} → {a}",
+                    b.control, b.account, b.region, b.status
                 );
             }
         }
