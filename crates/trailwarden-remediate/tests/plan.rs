@@ -615,3 +615,44 @@ fn a_later_run_for_more_controls_reuses_the_topic_an_earlier_run_created() {
         Err(PlanError::Collision(_))
     ));
 }
+
+#[test]
+fn a_covering_filter_that_publishes_dimensions_is_not_alarmed_on_but_complemented() {
+    let mut ev = fixture("filter-without-alarm.json");
+    if let Observed::Ok(fs) = &mut ev.accounts[0].log_groups[0].metric_filters {
+        fs[0].transformations[0]
+            .dimensions
+            .insert("User".into(), "$.userIdentity.arn".into());
+    }
+    let p = plan(&ev, v3(), &opts("4.3")).unwrap();
+    // A Sum >= 1 alarm on one dimension value misses the others: trailwarden adds its own filter.
+    assert_eq!(filters(&p).len(), 1, "{:?}", p.actions);
+    assert_eq!(alarms(&p)[0].metric_name, "RootUsage");
+    assert!(
+        p.notes.iter().any(|n| n.contains("with dimensions")),
+        "{:?}",
+        p.notes
+    );
+}
+
+#[test]
+fn a_topic_without_subscriptions_is_reported_or_subscribed() {
+    let mut ev = fixture("pending-topic.json");
+    if let Observed::Ok(subs) = &mut ev.accounts[0].topics[0].subscriptions {
+        subs.clear();
+    }
+    let none = Options {
+        subscribers: vec![],
+        ..opts("4.3")
+    };
+    let p = plan(&ev, v3(), &none).unwrap();
+    assert!(
+        p.blocked[0]
+            .reason
+            .contains("has no subscriptions: pass --subscribe"),
+        "{:?}",
+        p.blocked
+    );
+    let p = plan(&ev, v3(), &opts("4.3")).unwrap();
+    assert_eq!(kinds(&p), ["subscribe"]);
+}
