@@ -22,8 +22,9 @@ use std::io;
 
 use serde_json::Value;
 use trailwarden_notify::{
-    deliver, fact, Group, Notification, Notifier, RetryPolicy, Severity as NSeverity, ThreadSleeper,
+    deliver, fact, Group, Notification, Notifier, Severity as NSeverity, ThreadSleeper,
 };
+pub use trailwarden_notify::{webhook, RetryPolicy};
 pub use trailwarden_state::{OutboxEntry, State, StateError};
 
 use crate::alarm::{self, AlarmConfig, State as AlarmState};

@@ -134,6 +134,15 @@ pub struct Args {
     /// State file (outbox, dedup window, checkpoints): a rerun neither repeats nor loses a notification.
     #[arg(long, value_name = "FILE", help_heading = "Notifications")]
     state: Option<PathBuf>,
+    /// Attempts per notification and run (retryable failures back off, from 0.5 s doubling); what
+    /// still fails stays in the outbox for the next run.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 5,
+        help_heading = "Notifications"
+    )]
+    notify_attempts: u32,
     /// `--mode event`: alerts of one actor and control within this many seconds make one notification.
     #[arg(
         long,
@@ -329,8 +338,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let mut source = Chain::new(all);
         match state {
             Some(state) => {
+                let retry = notify::RetryPolicy {
+                    max_attempts: args.notify_attempts.max(1),
+                    ..notify::RetryPolicy::default()
+                };
                 let mut stage =
-                    NotifyStage::new(printer.as_mut(), state, notifiers, source_id, mode);
+                    NotifyStage::new(printer.as_mut(), state, notifiers, source_id, mode)
+                        .with_retry(retry);
                 let r = detector.run(&mut source, &mut stage, &mut report);
                 if r.is_ok() {
                     stage.drain().context("delivering notifications")?;
