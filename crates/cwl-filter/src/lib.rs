@@ -37,6 +37,7 @@
 
 pub mod analysis;
 pub mod ast;
+pub mod compile;
 pub mod error;
 pub mod eval;
 pub mod event;
