@@ -27,6 +27,8 @@ mod collect;
 pub mod error;
 mod logs;
 mod options;
+pub mod permissions;
+pub mod record;
 pub mod regions;
 pub mod sdk;
 mod securityhub;

@@ -1,0 +1,182 @@
+//! Recording which AWS operations a run sends, by name: the evidence behind `trailwarden iam-policy`.
+//!
+//! Every operation of the official SDK stores its [`Metadata`] (service and operation name, e.g.
+//! `("CloudWatch Logs", "DescribeMetricFilters")`) in the request's config bag before anything is sent.
+//! [`OperationLog`] reads it at two points:
+//!
+//! - as an **interceptor** (`read_before_execution`), for clients we build ourselves
+//!   (`Builder::from(&config).interceptor(log.clone())`), once per operation;
+//! - as an **identity cache** wrapper ([`OperationLog::install`]), for code that only accepts an `SdkConfig` and
+//!   builds its own clients (`Client::new(&config)`: remediation, the detector's sources, notifiers, the
+//!   assume-role credentials provider). A signed request resolves its identity through the config's cache on
+//!   every attempt, with the config bag in hand, so this sees every signed operation of every client made from
+//!   the config. The cache itself is unchanged: the wrapper only reads the metadata and delegates.
+//!
+//! Both record the same names; a test runs the real code against moto with the log installed and compares the
+//! operations seen with the IAM policy [`crate::permissions`] prints.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use aws_config::identity::IdentityCache;
+use aws_config::SdkConfig;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::identity::{
+    IdentityFuture, ResolveCachedIdentity, SharedIdentityCache, SharedIdentityResolver,
+};
+use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+
+/// One SDK operation, named as the SDK's metadata names it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Operation {
+    /// The SDK's service name: `CloudTrail`, `CloudWatch Logs`, `CloudWatch`, `SNS`, `STS`, `S3`...
+    pub service: String,
+    /// The operation (API action) name: `DescribeTrails`, `ListObjectsV2`...
+    pub name: String,
+}
+
+impl Operation {
+    /// An operation from its service and name.
+    pub fn new(service: &str, name: &str) -> Operation {
+        Operation {
+            service: service.to_owned(),
+            name: name.to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.service, self.name)
+    }
+}
+
+/// The operations sent so far, with how often each was seen. Cheap to clone; clones share the log.
+#[derive(Debug, Clone, Default)]
+pub struct OperationLog(Arc<Mutex<BTreeMap<Operation, u64>>>);
+
+impl OperationLog {
+    /// An empty log.
+    pub fn new() -> OperationLog {
+        OperationLog::default()
+    }
+
+    fn entries(&self) -> MutexGuard<'_, BTreeMap<Operation, u64>> {
+        // A panic while holding the lock cannot leave the map half-updated (one insert), so a poisoned
+        // lock still guards consistent data.
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Counts one sighting of `service`/`name`.
+    pub fn record(&self, service: &str, name: &str) {
+        *self
+            .entries()
+            .entry(Operation::new(service, name))
+            .or_insert(0) += 1;
+    }
+
+    fn record_from(&self, cfg: &ConfigBag) {
+        if let Some(m) = cfg.load::<Metadata>() {
+            self.record(m.service(), m.name());
+        }
+    }
+
+    /// The distinct operations seen, sorted.
+    pub fn operations(&self) -> Vec<Operation> {
+        self.entries().keys().cloned().collect()
+    }
+
+    /// Each operation seen with its count (attempts through [`OperationLog::install`], operations through
+    /// the interceptor).
+    pub fn counts(&self) -> BTreeMap<Operation, u64> {
+        self.entries().clone()
+    }
+
+    /// Forgets everything seen so far.
+    pub fn clear(&self) {
+        self.entries().clear();
+    }
+
+    /// `config` with this log watching every signed operation of every client made from it.
+    pub fn install(&self, config: &SdkConfig) -> SdkConfig {
+        let inner = config
+            .identity_cache()
+            .unwrap_or_else(|| SharedIdentityCache::new(IdentityCache::lazy().build()));
+        config
+            .to_builder()
+            .identity_cache(RecordingCache {
+                inner,
+                log: self.clone(),
+            })
+            .build()
+    }
+}
+
+impl Intercept for OperationLog {
+    fn name(&self) -> &'static str {
+        "trailwarden::OperationLog"
+    }
+
+    fn read_before_execution(
+        &self,
+        _context: &BeforeSerializationInterceptorContextRef<'_>,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.record_from(cfg);
+        Ok(())
+    }
+}
+
+/// The config's identity cache, reporting each operation that resolves an identity through it.
+#[derive(Debug)]
+struct RecordingCache {
+    inner: SharedIdentityCache,
+    log: OperationLog,
+}
+
+impl ResolveCachedIdentity for RecordingCache {
+    fn resolve_cached_identity<'a>(
+        &'a self,
+        resolver: SharedIdentityResolver,
+        runtime_components: &'a RuntimeComponents,
+        config_bag: &'a ConfigBag,
+    ) -> IdentityFuture<'a> {
+        self.log.record_from(config_bag);
+        self.inner
+            .resolve_cached_identity(resolver, runtime_components, config_bag)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clones_share_one_log_and_count_repeats() {
+        let log = OperationLog::new();
+        let other = log.clone();
+        other.record("CloudTrail", "DescribeTrails");
+        log.record("CloudTrail", "DescribeTrails");
+        log.record("SNS", "GetTopicAttributes");
+        assert_eq!(
+            log.operations(),
+            vec![
+                Operation::new("CloudTrail", "DescribeTrails"),
+                Operation::new("SNS", "GetTopicAttributes")
+            ]
+        );
+        assert_eq!(
+            log.counts()[&Operation::new("CloudTrail", "DescribeTrails")],
+            2
+        );
+        other.clear();
+        assert!(log.operations().is_empty());
+    }
+}
