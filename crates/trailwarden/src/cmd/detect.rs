@@ -459,10 +459,14 @@ fn exit_code(stats: &Stats) -> ExitCode {
 }
 
 fn counts(s: &Stats) -> String {
-    format!(
+    let mut line = format!(
         "{} input(s), {} record(s) ({} duplicate), {} alert(s), {} ignored (digest/control), {} skipped as malformed",
         s.inputs, s.records, s.duplicates, s.alerts, s.ignored, s.problems
-    )
+    );
+    if s.outside > 0 {
+        line.push_str(&format!(", {} outside --since/--until", s.outside));
+    }
+    line
 }
 
 /// The benchmark's controls (all with a pattern, or those named by `--controls`), then the
