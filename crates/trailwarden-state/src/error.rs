@@ -12,6 +12,13 @@ pub enum StateError {
         #[source]
         source: redb::DatabaseError,
     },
+    /// A new state file could not be created (directory missing or not writable).
+    #[error("cannot create state file {path}: {source}")]
+    Create {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// A read, write or commit failed (I/O error, disk full, corruption).
     #[error("state file {path}: {source}")]
     Storage {

@@ -153,6 +153,12 @@ impl State {
     /// Opens with explicit dedup limits. After a crash redb repairs the file here (it may take a moment).
     pub fn open_with(path: impl AsRef<Path>, limits: DedupLimits) -> Result<State, StateError> {
         let path = path.as_ref().to_path_buf();
+        if !path.exists() {
+            create_atomically(&path, limits)?;
+        } else {
+            // A creation killed after linking the file into place leaves its second name behind.
+            let _ = std::fs::remove_file(creating_name(&path));
+        }
         let db = Database::create(&path).map_err(|source| StateError::Open {
             path: path.clone(),
             source,
@@ -441,6 +447,63 @@ impl State {
         }
         Ok(removed)
     }
+}
+
+/// `.state.redb.creating` beside `state.redb`.
+fn creating_name(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.creating"))
+}
+
+/// Creates a new state file under a temporary name and links it into place when complete.
+///
+/// Why: redb writes a new file's header in several steps, and a process killed in between leaves a file
+/// that no later `open` accepts (`InvalidData`; the crash test caught exactly this). Building the file
+/// aside makes its appearance at `path` atomic: either there is no file (and we create it again) or a
+/// complete one.
+fn create_atomically(path: &Path, limits: DedupLimits) -> Result<(), StateError> {
+    let io = |source: std::io::Error| StateError::Create {
+        path: path.to_path_buf(),
+        source,
+    };
+    let tmp = creating_name(path);
+    // A leftover from a creation that was killed: it was never linked into place, so nothing needs it.
+    match std::fs::remove_file(&tmp) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io(e)),
+    }
+    {
+        let db = Database::create(&tmp).map_err(|source| StateError::Open {
+            path: tmp.clone(),
+            source,
+        })?;
+        State {
+            db,
+            path: tmp.clone(),
+            limits,
+        }
+        .init()?;
+    }
+    // hard_link fails if another process created `path` meanwhile: then theirs wins and ours is dropped.
+    match std::fs::hard_link(&tmp, path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        // Filesystems without hard links: rename is atomic too.
+        Err(_) => std::fs::rename(&tmp, path).map_err(io)?,
+    }
+    let _ = std::fs::remove_file(&tmp);
+    // Make the new directory entry durable across power loss, not only process death (best effort:
+    // not every platform can open a directory).
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(())
 }
 
 impl StoredEntry {
