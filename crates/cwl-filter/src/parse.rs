@@ -259,11 +259,14 @@ impl<'a> Parser<'a> {
             _ => {
                 let rest = self.rest();
                 let mut len = 0;
-                for (i, b) in rest.bytes().enumerate() {
+                let bytes = rest.as_bytes();
+                for (i, &b) in bytes.iter().enumerate() {
+                    // Compare bytes, not `&str` slices: `i` may sit inside a multi-byte character
+                    // (found by the `parse` fuzz target; see tests/fuzz_regressions.rs).
                     if b.is_ascii_whitespace()
                         || stop(b)
-                        || rest[i..].starts_with("&&")
-                        || rest[i..].starts_with("||")
+                        || bytes[i..].starts_with(b"&&")
+                        || bytes[i..].starts_with(b"||")
                     {
                         break;
                     }
