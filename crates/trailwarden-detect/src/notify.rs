@@ -187,8 +187,8 @@ impl<'a> NotifyStage<'a> {
 
     /// Delivers the outbox (see the module docs). Failures are counted and kept in
     /// [`NotifyStage::errors`]; only a broken state file is an `Err`.
-    pub fn drain(&mut self) -> Result<(), StateError> {
-        let entries = self.state.outbox()?;
+    pub fn drain(&mut self) -> Result<(), Box<StateError>> {
+        let entries = self.state.outbox().map_err(Box::new)?;
         let groups = match self.mode {
             Mode::Event { window } => group(entries, window),
             Mode::CloudWatch(_) => entries.into_iter().map(|e| vec![e]).collect(),
@@ -205,14 +205,14 @@ impl<'a> NotifyStage<'a> {
                 None => {
                     self.counts.sent += 1;
                     for m in &members {
-                        self.state.delivered(m.id)?;
+                        self.state.delivered(m.id).map_err(Box::new)?;
                         self.counts.delivered += 1;
                     }
                 }
                 Some(why) => {
                     self.counts.failed += 1;
                     for m in &members {
-                        self.state.record_failure(m.id, &why)?;
+                        self.state.record_failure(m.id, &why).map_err(Box::new)?;
                     }
                     self.errors.push(format!("{}: {why}", n.dedup_key));
                 }
@@ -246,7 +246,8 @@ fn group_key(e: &OutboxEntry) -> (String, String, Option<i64>) {
 /// Splits outbox entries into groups: same (actor, control), within `window` seconds of the
 /// group's first event. Groups come out in outbox (FIFO) order of their first entry.
 fn group(entries: Vec<OutboxEntry>, window: i64) -> Vec<Vec<OutboxEntry>> {
-    let mut by_key: BTreeMap<(String, String), Vec<(Option<i64>, OutboxEntry)>> = BTreeMap::new();
+    type Timed = Vec<(Option<i64>, OutboxEntry)>;
+    let mut by_key: BTreeMap<(String, String), Timed> = BTreeMap::new();
     for e in entries {
         let (actor, label, time) = group_key(&e);
         by_key.entry((actor, label)).or_default().push((time, e));
