@@ -10,7 +10,7 @@ pub enum StateError {
     Open {
         path: PathBuf,
         #[source]
-        source: redb::DatabaseError,
+        source: Box<redb::DatabaseError>,
     },
     /// A new state file could not be created (directory missing or not writable).
     #[error("cannot create state file {path}: {source}")]
@@ -24,7 +24,7 @@ pub enum StateError {
     Storage {
         path: PathBuf,
         #[source]
-        source: redb::Error,
+        source: Box<redb::Error>,
     },
     /// An outbox entry did not decode: the file was written by an incompatible build or damaged.
     #[error("state file {path}: outbox entry {id} cannot be read: {source}")]

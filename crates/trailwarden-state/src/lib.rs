@@ -161,7 +161,7 @@ impl State {
         }
         let db = Database::create(&path).map_err(|source| StateError::Open {
             path: path.clone(),
-            source,
+            source: Box::new(source),
         })?;
         let state = State { db, path, limits };
         state.init()?;
@@ -176,7 +176,7 @@ impl State {
     fn storage<T, E: Into<redb::Error>>(&self, r: Result<T, E>) -> Result<T, StateError> {
         r.map_err(|e| StateError::Storage {
             path: self.path.clone(),
-            source: e.into(),
+            source: Box::new(e.into()),
         })
     }
 
@@ -479,7 +479,7 @@ fn create_atomically(path: &Path, limits: DedupLimits) -> Result<(), StateError>
     {
         let db = Database::create(&tmp).map_err(|source| StateError::Open {
             path: tmp.clone(),
-            source,
+            source: Box::new(source),
         })?;
         State {
             db,

@@ -174,7 +174,7 @@ fn kill_9_at_random_points_loses_nothing_and_duplicates_only_in_the_window() {
         }
         child.wait().unwrap();
     }
-    assert!(kills >= RUNS / 3 + 1, "only {kills} of {RUNS} runs were killed mid-way; the test proves little (full run {full:?})");
+    assert!(kills > RUNS / 3, "only {kills} of {RUNS} runs were killed mid-way; the test proves little (full run {full:?})");
     let last = worker_command(&state, &out).output().unwrap();
     assert!(
         last.status.success(),
