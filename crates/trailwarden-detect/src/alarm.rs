@@ -77,6 +77,16 @@ pub enum TreatMissing {
 }
 
 impl TreatMissing {
+    /// CloudWatch's spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            TreatMissing::NotBreaching => "notBreaching",
+            TreatMissing::Breaching => "breaching",
+            TreatMissing::Ignore => "ignore",
+            TreatMissing::Missing => "missing",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<TreatMissing> {
         Some(match s.to_ascii_lowercase().as_str() {
             "notbreaching" | "not-breaching" => TreatMissing::NotBreaching,
@@ -253,7 +263,11 @@ pub fn replay(config: &AlarmConfig, times: &[i64], initial: State) -> Timeline {
             } else {
                 format!(
                     "Threshold Crossed: {bad} out of the last {n} datapoints [{}] {} {} the threshold ({:.1}) (minimum {m} datapoint(s) for OK -> ALARM transition).",
-                    shown.join(", "),
+                    if shown.is_empty() {
+                        format!("no datapoints; missing data treated as {}", config.treat_missing.name())
+                    } else {
+                        shown.join(", ")
+                    },
                     if next == State::Alarm { "were" } else { "were not" },
                     config.comparison.words(),
                     config.threshold,
@@ -296,6 +310,9 @@ mod tests {
         assert_eq!(t.events, 5);
         // The first burst and the one at 1000 were announced; 310 fell while already in ALARM.
         assert_eq!((t.announced, t.silent_in_alarm, t.below_alarm), (4, 1, 0));
+        assert!(t.transitions[1]
+            .reason
+            .contains("[no datapoints; missing data treated as notBreaching] were not"));
         assert!(t.transitions[0].reason.starts_with(
             "Threshold Crossed: 1 out of the last 1 datapoints [3.0 (1970-01-01T00:00:00Z)] were greater than or equal to"
         ));

@@ -312,3 +312,70 @@ fn a_webhook_needs_a_secret_and_backtest_prints_the_alarm_timeline() {
     let out = detect(&["examples/logs", "--backtest", "--alarm-datapoints", "2"]);
     assert_eq!(out.status.code(), Some(2), "M > N is rejected");
 }
+
+#[test]
+fn cloudwatch_mode_notifies_state_changes_once() {
+    let (port, seen) = serve();
+    let dir = temp("cloudwatch");
+    let state = dir.join("state.redb");
+    let hook = format!("webhook:http://127.0.0.1:{port}/");
+    let args = [
+        "examples/logs",
+        "--controls",
+        "4.10",
+        "--mode",
+        "cloudwatch",
+        "--format",
+        "jsonl",
+        "--notify",
+        &hook,
+        "--webhook-secret",
+        SECRET,
+        "--state",
+        state.to_str().unwrap(),
+    ];
+    let backtest = detect(&[
+        "examples/logs",
+        "--controls",
+        "4.10",
+        "--backtest",
+        "--format",
+        "jsonl",
+    ]);
+    let timeline: Value = serde_json::from_slice(&backtest.stdout).unwrap();
+    let transitions = timeline["transitions"].as_array().unwrap();
+
+    let first = detect(&args);
+    assert_eq!(
+        first.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    // stdout is still one line per event; notifications are the alarm's transitions.
+    assert_eq!(
+        String::from_utf8_lossy(&first.stdout).lines().count() as u64,
+        timeline["events"].as_u64().unwrap()
+    );
+    let got = payloads(&seen);
+    assert_eq!(got.len(), transitions.len());
+    for (p, t) in got.iter().zip(transitions) {
+        assert_eq!(
+            p["facts"]["State change"],
+            format!(
+                "{} -> {}",
+                t["from"].as_str().unwrap(),
+                t["to"].as_str().unwrap()
+            )
+        );
+        assert_eq!(p["facts"]["Time"], t["at"]);
+        assert_eq!(p["summary"], t["reason"]);
+    }
+    detect(&args);
+    assert_eq!(
+        payloads(&seen).len(),
+        transitions.len(),
+        "a rerun announces nothing again"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
