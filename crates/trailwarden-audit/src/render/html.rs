@@ -23,6 +23,10 @@ th { background: #f3f3f3; }
 .ERROR { color: #8a5300; font-weight: bold; }
 .small { font-size: .85em; color: #555; }
 code { word-break: break-all; }
+/* Account and region stay on one line; long reasons wrap anywhere, so the ARNs keep room to be read. */
+td:nth-child(3), td:nth-child(4) { white-space: nowrap; }
+td:nth-child(5) { overflow-wrap: anywhere; }
+td:nth-child(6) { min-width: 22em; }
 </style>
 </head>
 <body>
