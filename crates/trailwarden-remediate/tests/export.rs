@@ -1,5 +1,6 @@
 //! The exports, read back with real parsers: Terraform with `hcl-rs`, CloudFormation with `serde_yaml`, the
-//! bash script with `bash -n` and by running it against a recording fake `aws`.
+//! bash script with `bash -n` and by running it against a recording fake `aws` (which checks every argument
+//! byte for byte and the wrong-account guard; tests/pytools.rs runs it with the real AWS CLI against moto).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -256,29 +257,7 @@ fn cloudformation_yaml_has_the_resources_with_exact_patterns() {
     );
 }
 
-/// `cfn-lint` (PyPI) validates the template against CloudFormation's resource specification. It is not part
-/// of the default toolchain: `scripts/setup-pytools.sh` installs it into `.venv-pytools`.
-#[test]
-#[ignore = "needs cfn-lint: run scripts/setup-pytools.sh, then cargo test -p trailwarden-remediate -- --ignored"]
-fn cloudformation_passes_cfn_lint() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let lint = root.join(".venv-pytools/bin/cfn-lint");
-    assert!(
-        lint.exists(),
-        "{} is missing: run scripts/setup-pytools.sh",
-        lint.display()
-    );
-    let dir = tmpdir("cfn");
-    let file = dir.join("template.yaml");
-    std::fs::write(&file, render(&full_plan(), Format::CloudFormation).unwrap()).unwrap();
-    let out = Command::new(&lint).arg(&file).output().unwrap();
-    assert!(
-        out.status.success(),
-        "cfn-lint:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+// `cfn-lint` on the template, and the script run by the real AWS CLI against moto: tests/pytools.rs.
 
 // ---------------------------------------------------------------- bash script
 
