@@ -86,7 +86,7 @@ impl Need {
         match (mode, self) {
             (Mode::Audit, Need::Always) => "ReadTheMonitoringChain",
             (Mode::Remediate, Need::Always) => "LookThenCreateFiltersAlarmsAndTopic",
-            (Mode::Detect, Need::Always) => "WhoAmI",
+            (Mode::Detect, Need::Always) => "Detect",
             (_, Need::Organization) => "ListOrganizationAccounts",
             (_, Need::AssumeRole) => "AssumeTheAuditRole",
             (_, Need::S3Source) => "ReadCloudTrailObjects",
@@ -122,8 +122,8 @@ pub struct Permission {
     pub operations: &'static [(&'static str, &'static str)],
     /// Read or write.
     pub access: Access,
-    /// When it is needed.
-    pub need: Need,
+    /// When it is needed: when any of these is.
+    pub needs: &'static [Need],
     /// Where it applies.
     pub target: Target,
     /// Why, in a few words.
@@ -133,14 +133,14 @@ pub struct Permission {
 const fn read(
     action: &'static str,
     operations: &'static [(&'static str, &'static str)],
-    need: Need,
+    needs: &'static [Need],
     why: &'static str,
 ) -> Permission {
     Permission {
         action,
         operations,
         access: Access::Read,
-        need,
+        needs,
         target: Target::Any,
         why,
     }
@@ -149,7 +149,7 @@ const fn read(
 const fn write(
     action: &'static str,
     operations: &'static [(&'static str, &'static str)],
-    need: Need,
+    needs: &'static [Need],
     target: Target,
     why: &'static str,
 ) -> Permission {
@@ -157,7 +157,7 @@ const fn write(
         action,
         operations,
         access: Access::Write,
-        need,
+        needs,
         target,
         why,
     }
@@ -167,7 +167,7 @@ const fn write(
 const WHO_AM_I: Permission = read(
     "sts:GetCallerIdentity",
     &[("STS", "GetCallerIdentity")],
-    Need::Always,
+    &[Need::Always],
     "identify the account the credentials belong to",
 );
 
@@ -177,67 +177,67 @@ pub const AUDIT: &[Permission] = &[
     read(
         "account:ListRegions",
         &[("Account", "ListRegions")],
-        Need::Always,
+        &[Need::Always],
         "--regions all: which regions the account has enabled (without it, a known list is audited)",
     ),
     read(
         "cloudtrail:DescribeTrails",
         &[("CloudTrail", "DescribeTrails")],
-        Need::Always,
+        &[Need::Always],
         "the trails of each region, shadow trails included",
     ),
     read(
         "cloudtrail:GetTrailStatus",
         &[("CloudTrail", "GetTrailStatus")],
-        Need::Always,
+        &[Need::Always],
         "whether each trail is logging",
     ),
     read(
         "cloudtrail:GetEventSelectors",
         &[("CloudTrail", "GetEventSelectors")],
-        Need::Always,
+        &[Need::Always],
         "which events each trail delivers (basic and advanced selectors)",
     ),
     read(
         "logs:DescribeMetricFilters",
         &[("CloudWatch Logs", "DescribeMetricFilters")],
-        Need::Always,
+        &[Need::Always],
         "the metric filters on each trail's log group",
     ),
     read(
         "cloudwatch:DescribeAlarms",
         &[("CloudWatch", "DescribeAlarms")],
-        Need::Always,
+        &[Need::Always],
         "the alarms on the filters' metrics",
     ),
     read(
         "sns:GetTopicAttributes",
         &[("SNS", "GetTopicAttributes")],
-        Need::Always,
+        &[Need::Always],
         "each alarm topic's encryption and policy",
     ),
     read(
         "sns:ListSubscriptionsByTopic",
         &[("SNS", "ListSubscriptionsByTopic")],
-        Need::Always,
+        &[Need::Always],
         "whether each alarm topic has a confirmed subscription",
     ),
     read(
         "securityhub:DescribeHub",
         &[("SecurityHub", "DescribeHub")],
-        Need::Always,
+        &[Need::Always],
         "control 4.16: whether Security Hub is enabled",
     ),
     read(
         "organizations:ListAccounts",
         &[("Organizations", "ListAccounts")],
-        Need::Organization,
+        &[Need::Organization],
         "--organization: the organization's active accounts",
     ),
     write(
         "sts:AssumeRole",
         &[("STS", "AssumeRole")],
-        Need::AssumeRole,
+        &[Need::AssumeRole],
         Target::Role,
         "--accounts/--organization: reach each target account through --assume-role (changes nothing)",
     ),
@@ -249,73 +249,73 @@ pub const REMEDIATE: &[Permission] = &[
     read(
         "sns:GetTopicAttributes",
         &[("SNS", "GetTopicAttributes")],
-        Need::Always,
+        &[Need::Always],
         "whether the planned topic already exists",
     ),
     read(
         "sns:ListTagsForResource",
         &[("SNS", "ListTagsForResource")],
-        Need::Always,
+        &[Need::Always],
         "whether an existing topic of that name is trailwarden's (managed-by tag)",
     ),
     read(
         "logs:DescribeMetricFilters",
         &[("CloudWatch Logs", "DescribeMetricFilters")],
-        Need::Always,
+        &[Need::Always],
         "whether a planned filter name is taken",
     ),
     read(
         "cloudwatch:DescribeAlarms",
         &[("CloudWatch", "DescribeAlarms")],
-        Need::Always,
+        &[Need::Always],
         "whether a planned alarm name is taken",
     ),
     write(
         "sns:CreateTopic",
         &[("SNS", "CreateTopic")],
-        Need::Always,
+        &[Need::Always],
         Target::Any,
         "create the alarm topic",
     ),
     write(
         "sns:TagResource",
         &[("SNS", "CreateTopic")],
-        Need::Always,
+        &[Need::Always],
         Target::Any,
         "tag the topic managed-by=trailwarden as it is created",
     ),
     write(
         "sns:SetTopicAttributes",
         &[("SNS", "SetTopicAttributes")],
-        Need::Always,
+        &[Need::Always],
         Target::Any,
         "let CloudWatch alarms of this account publish to the topic",
     ),
     write(
         "sns:Subscribe",
         &[("SNS", "Subscribe")],
-        Need::Always,
+        &[Need::Always],
         Target::Any,
         "subscribe the --subscriber endpoints",
     ),
     write(
         "logs:PutMetricFilter",
         &[("CloudWatch Logs", "PutMetricFilter")],
-        Need::Always,
+        &[Need::Always],
         Target::Any,
         "create the missing metric filters",
     ),
     write(
         "cloudwatch:PutMetricAlarm",
         &[("CloudWatch", "PutMetricAlarm")],
-        Need::Always,
+        &[Need::Always],
         Target::Any,
         "create the missing alarms",
     ),
     write(
         "cloudwatch:TagResource",
         &[("CloudWatch", "PutMetricAlarm")],
-        Need::Always,
+        &[Need::Always],
         Target::Any,
         "tag the alarms managed-by=trailwarden as they are created",
     ),
@@ -323,11 +323,10 @@ pub const REMEDIATE: &[Permission] = &[
 
 /// `detect` with AWS sources and the SNS notifier.
 pub const DETECT: &[Permission] = &[
-    WHO_AM_I,
     read(
         "s3:ListBucket",
         &[("S3", "ListObjectsV2")],
-        Need::S3Source,
+        &[Need::S3Source],
         "walk the CloudTrail log prefix",
     ),
     Permission {
@@ -335,8 +334,8 @@ pub const DETECT: &[Permission] = &[
         ..read(
             "s3:GetObject",
             &[("S3", "GetObject")],
-            Need::S3Source,
-            "read the CloudTrail log objects (also those an SQS notification names)",
+            &[Need::S3Source, Need::SqsSource],
+            "read the CloudTrail log objects (walked, or named by an SQS notification)",
         )
     },
     Permission {
@@ -344,7 +343,7 @@ pub const DETECT: &[Permission] = &[
         ..read(
             "sqs:GetQueueUrl",
             &[("SQS", "GetQueueUrl")],
-            Need::SqsSource,
+            &[Need::SqsSource],
             "a queue given by name: its URL",
         )
     },
@@ -353,21 +352,21 @@ pub const DETECT: &[Permission] = &[
         ..read(
             "sqs:ReceiveMessage",
             &[("SQS", "ReceiveMessage")],
-            Need::SqsSource,
+            &[Need::SqsSource],
             "receive the notifications of new CloudTrail objects",
         )
     },
     write(
         "sqs:DeleteMessage",
         &[("SQS", "DeleteMessage"), ("SQS", "DeleteMessageBatch")],
-        Need::SqsSource,
+        &[Need::SqsSource],
         Target::Queue,
         "delete a message once its alerts were delivered",
     ),
     write(
         "sns:Publish",
         &[("SNS", "Publish")],
-        Need::SnsNotify,
+        &[Need::SnsNotify],
         Target::Topic,
         "send alert notifications",
     ),
@@ -483,7 +482,7 @@ impl PolicyOptions {
 pub fn selected(mode: Mode, options: &PolicyOptions) -> Vec<&'static Permission> {
     mode.permissions()
         .iter()
-        .filter(|p| options.needs(p.need))
+        .filter(|p| p.needs.iter().any(|n| options.needs(*n)))
         .collect()
 }
 
@@ -503,7 +502,8 @@ pub fn policy(mode: Mode, options: &PolicyOptions) -> Value {
             t => t,
         };
         let resource = options.resource(target);
-        let sid = p.need.sid(mode);
+        // Filed under its first need, which names what the action is for.
+        let sid = p.needs.first().copied().unwrap_or(Need::Always).sid(mode);
         match statements
             .iter_mut()
             .find(|(s, r, _)| *s == sid && *r == resource)

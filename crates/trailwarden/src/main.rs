@@ -31,6 +31,8 @@ enum Command {
     Detect(cmd::detect::Args),
     /// Plan, export or apply exactly what the failing Monitoring controls miss.
     Remediate(cmd::remediate::Args),
+    /// Print the least-privilege IAM policy of audit, remediate --apply or detect.
+    IamPolicy(cmd::iam_policy::Args),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
         Command::Collect(args) => cmd::collect::run(args),
         Command::Detect(args) => cmd::detect::run(args),
         Command::Remediate(args) => cmd::remediate::run(args),
+        Command::IamPolicy(args) => cmd::iam_policy::run(args),
     };
     match result {
         Ok(code) => code,

@@ -5,4 +5,5 @@ pub mod controls;
 pub mod covers;
 pub mod detect;
 pub mod filter;
+pub mod iam_policy;
 pub mod remediate;
