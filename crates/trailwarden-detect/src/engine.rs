@@ -8,11 +8,10 @@
 //! chunks, so alerts keep the order of their records whatever the thread count). A batch is
 //! flushed at the end of every input, before [`Source::finished`] is called.
 //!
-//! This is the only place that knows the order of the stages (source → rules → alarm engine →
-//! notifier). The alarm stage is a pass-through today: grouping per actor/control within a window
-//! (`--mode event`) and CloudWatch-style alarm state (`--mode cloudwatch`) apply to notifications
-//! only, so they will sit between this loop and the notifying sinks, never in front of the jsonl
-//! stream.
+//! The stages after matching are sinks: the printers, and around them [`crate::notify::NotifyStage`]
+//! (grouping per actor/control, or CloudWatch alarm state, for notifications only — never in front
+//! of the jsonl stream). [`Sink::input_done`] is called after an input's last alert and before
+//! [`Source::finished`], so a sink can make the alerts durable before a queue message is deleted.
 
 use std::io;
 

@@ -3,8 +3,10 @@
 //!
 //! The crate follows the data flow (as ripgrep splits searcher, matcher and printer):
 //!
-//! * [`source`] — where records come from: files, folders, stdin ([`source::FsSource`]); the
-//!   [`source::Source`] trait is the seam for S3 and SQS. Decoding (gzip, `{"Records":[…]}`
+//! * [`source`] — where records come from: files, folders, stdin ([`source::FsSource`]),
+//!   `s3://bucket/prefix` ([`source::S3Source`]: the CloudTrail layout walked and pruned, objects
+//!   fetched in parallel) and SQS queues ([`source::SqsSource`]: S3/SNS/CloudTrail/EventBridge/
+//!   CloudWatch Logs message shapes, messages deleted only once their alerts are out). Decoding (gzip, `{"Records":[…]}`
 //!   streamed one record at a time, NDJSON, EventBridge envelopes, CloudWatch Logs subscription
 //!   payloads, digest files skipped) is shared by every source; malformed input becomes a
 //!   [`source::Problem`] with its location and the run goes on.
@@ -12,7 +14,9 @@
 //! * [`engine`] — the loop: dedup by `eventID`, match, build [`alert::Alert`]s.
 //! * [`actor`] and [`summary`] — turning a record into `alice opened tcp/22 to 0.0.0.0/0 on
 //!   sg-0abc (us-east-1)` with a severity and the resources acted on.
-//! * [`sink`] — the text and jsonl printers (and later the notifiers).
+//! * [`sink`] — the text and jsonl printers; [`notify`] — alerts through the state's outbox to
+//!   notifiers (grouped per actor and control, or as CloudWatch alarm transitions: [`alarm`]);
+//!   [`backtest`] — the alarm timeline over a history.
 //!
 //! ```
 //! use trailwarden_detect::{engine::Detector, rules::Rule, source::decode::decode_all, source::{Item, Layout}};

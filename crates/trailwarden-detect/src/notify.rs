@@ -67,6 +67,10 @@ pub struct NotifyStage<'a> {
     pub counts: NotifyCounts,
     /// Delivery failures, for the caller to report.
     pub errors: Vec<String>,
+    /// `--mode event` on a long-running source: deliver at least this often (wall clock), not
+    /// only at the end of the run. `None`: only when the caller drains.
+    drain_every: Option<std::time::Duration>,
+    last_drain: std::time::Instant,
 }
 
 fn severity(s: Severity) -> NSeverity {
@@ -136,6 +140,13 @@ impl<'a> NotifyStage<'a> {
             alarms: BTreeMap::new(),
             counts: NotifyCounts::default(),
             errors: Vec::new(),
+            drain_every: match mode {
+                Mode::Event { window } => {
+                    Some(std::time::Duration::from_secs(window.max(1) as u64))
+                }
+                Mode::CloudWatch(_) => None,
+            },
+            last_drain: std::time::Instant::now(),
         }
     }
 
@@ -338,7 +349,18 @@ impl Sink for NotifyStage<'_> {
 
     fn input_done(&mut self, name: &str) -> io::Result<()> {
         self.inner.input_done(name)?;
-        self.commit(name)
+        self.commit(name)?;
+        // A queue consumer never reaches the end of its run: deliver once a group window has
+        // passed (groups still open then are cut there; their rest follows in the next round).
+        if self
+            .drain_every
+            .is_some_and(|every| self.last_drain.elapsed() >= every)
+        {
+            self.last_drain = std::time::Instant::now();
+            self.drain()
+                .map_err(|e| io::Error::other(format!("state: {e}")))?;
+        }
+        Ok(())
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -296,6 +296,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         None => scratch.clone(),
     };
     let state = if notifiers.is_empty() {
+        if args.state.is_some() {
+            eprintln!("trailwarden detect: --state is only used with --notify; ignored");
+        }
         None
     } else {
         Some(
