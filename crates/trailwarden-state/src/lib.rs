@@ -38,6 +38,7 @@
 #![forbid(unsafe_code)]
 
 mod error;
+mod outbox;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -48,6 +49,7 @@ use serde::{Deserialize, Serialize};
 use trailwarden_notify::Notification;
 
 pub use error::StateError;
+pub use outbox::DeliveryReport;
 
 /// source id → checkpoint (opaque to us: an S3 key, a file offset, an SQS marker).
 const CHECKPOINTS: TableDefinition<&str, &str> = TableDefinition::new("checkpoints");
@@ -99,6 +101,9 @@ pub struct OutboxEntry {
     /// Failed delivery rounds so far, and the last error.
     pub attempts: u32,
     pub last_error: Option<String>,
+    /// Destinations (notifier names) it already reached, when there are several; see
+    /// [`State::delivered_to`] and [`State::deliver_outbox`].
+    pub delivered_to: Vec<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -111,6 +116,8 @@ struct StoredEntry {
     attempts: u32,
     #[serde(default)]
     last_error: Option<String>,
+    #[serde(default)]
+    delivered_to: Vec<String>,
 }
 
 /// What [`State::prune`] removed.
@@ -305,6 +312,7 @@ impl State {
                     enqueued_at: now,
                     attempts: 0,
                     last_error: None,
+                    delivered_to: Vec::new(),
                 };
                 let bytes = serde_json::to_vec(&stored).map_err(|source| StateError::Encode {
                     path: self.path.clone(),
@@ -367,6 +375,28 @@ impl State {
 
     /// Notes a failed delivery round of entry `id` (it stays in the outbox). Returns whether it exists.
     pub fn record_failure(&self, id: u64, error: &str) -> Result<bool, StateError> {
+        self.update_entry(id, |e| {
+            e.attempts = e.attempts.saturating_add(1);
+            e.last_error = Some(error.to_owned());
+        })
+    }
+
+    /// Notes that entry `id` reached `destination` (one of several notifiers), so that a later round
+    /// sends it only to the others. Returns whether the entry exists.
+    pub fn delivered_to(&self, id: u64, destination: &str) -> Result<bool, StateError> {
+        self.update_entry(id, |e| {
+            if !e.delivered_to.iter().any(|d| d == destination) {
+                e.delivered_to.push(destination.to_owned());
+            }
+        })
+    }
+
+    /// Rewrites entry `id` through `change` in one transaction; false when it does not exist.
+    fn update_entry(
+        &self,
+        id: u64,
+        change: impl FnOnce(&mut StoredEntry),
+    ) -> Result<bool, StateError> {
         let tx = self.storage(self.db.begin_write())?;
         let found = {
             let mut table = self.storage(tx.open_table(OUTBOX))?;
@@ -380,8 +410,7 @@ impl State {
                             id,
                             source,
                         })?;
-                    stored.attempts = stored.attempts.saturating_add(1);
-                    stored.last_error = Some(error.to_owned());
+                    change(&mut stored);
                     let bytes =
                         serde_json::to_vec(&stored).map_err(|source| StateError::Encode {
                             path: self.path.clone(),
@@ -516,6 +545,7 @@ impl StoredEntry {
             enqueued_at: self.enqueued_at,
             attempts: self.attempts,
             last_error: self.last_error,
+            delivered_to: self.delivered_to,
         }
     }
 }

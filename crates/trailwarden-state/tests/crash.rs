@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use trailwarden_notify::{Notification, Notifier, NotifyError, Severity};
+use trailwarden_notify::{
+    Notification, Notifier, NotifyError, RetryPolicy, Severity, ThreadSleeper,
+};
 use trailwarden_state::State;
 
 const BATCHES: usize = 40;
@@ -84,10 +86,14 @@ fn run_worker(state_path: &Path, out: &Path) {
     append(out, "start\n").unwrap();
     let notifier = FileNotifier(out.to_owned());
     loop {
-        for entry in state.outbox().unwrap() {
-            notifier.send(&entry.notification).unwrap();
-            state.delivered(entry.id).unwrap();
-        }
+        let report = state
+            .deliver_outbox(
+                &[("file", &notifier)],
+                &RetryPolicy::default(),
+                &ThreadSleeper,
+            )
+            .unwrap();
+        assert_eq!((report.failed, report.deferred), (0, 0));
         let next: usize = state
             .checkpoint(SOURCE)
             .unwrap()

@@ -239,3 +239,83 @@ fn undeliverable_alert_stays_in_the_outbox_until_the_receiver_is_back() {
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].header("idempotency-key"), Some("e1#4.3"));
 }
+
+#[test]
+fn deliver_outbox_tracks_each_destination_and_keeps_failures() {
+    let state = State::open(temp("fanout")).unwrap();
+    state
+        .commit_batch("s", "1", &[alert("e1", "4.3"), alert("e2", "4.4")])
+        .unwrap();
+    let up = server::TestServer::start(vec![]);
+    let down_port = server::dead_port();
+    let slack = trailwarden_notify::SlackNotifier::new(up.url("/slack"));
+    let hook = WebhookNotifier::with_timeout(
+        format!("http://127.0.0.1:{down_port}/h"),
+        b"k".to_vec(),
+        Duration::from_secs(2),
+    );
+    let policy = RetryPolicy {
+        max_attempts: 2,
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(10),
+    };
+
+    // Round 1: Slack gets both, the webhook is down (tried once, then skipped for the round).
+    let report = state
+        .deliver_outbox(
+            &[("slack", &slack), ("webhook", &hook)],
+            &policy,
+            &ThreadSleeper,
+        )
+        .unwrap();
+    assert_eq!(
+        (report.delivered, report.failed, report.deferred),
+        (0, 1, 1)
+    );
+    assert!(report.last_error.unwrap().contains("webhook"));
+    assert_eq!(up.received().len(), 2);
+    let kept = state.outbox().unwrap();
+    assert_eq!(keys(&kept), ["e1#4.3", "e2#4.4"]);
+    assert!(kept.iter().all(|e| e.delivered_to == ["slack"]));
+    assert_eq!((kept[0].attempts, kept[1].attempts), (1, 0));
+
+    // Round 2: the webhook is back; Slack is not sent the same alerts again.
+    let hook_server = server::TestServer::start_on(&format!("127.0.0.1:{down_port}"), vec![]);
+    let report = state
+        .deliver_outbox(
+            &[("slack", &slack), ("webhook", &hook)],
+            &policy,
+            &ThreadSleeper,
+        )
+        .unwrap();
+    assert_eq!(
+        (report.delivered, report.failed, report.deferred),
+        (2, 0, 0)
+    );
+    assert_eq!(up.received().len(), 2);
+    assert_eq!(hook_server.received().len(), 2);
+    assert_eq!(state.outbox_len().unwrap(), 0);
+}
+
+#[test]
+fn deliver_outbox_keeps_permanently_failing_alerts() {
+    let state = State::open(temp("permanent")).unwrap();
+    state.commit_batch("s", "1", &[alert("e1", "4.3")]).unwrap();
+    let server = server::TestServer::start(vec![server::Reply::new(404, "no_service")]);
+    let slack = trailwarden_notify::SlackNotifier::new(server.url("/gone"));
+    let report = state
+        .deliver_outbox(
+            &[("slack", &slack)],
+            &RetryPolicy::default(),
+            &ThreadSleeper,
+        )
+        .unwrap();
+    assert_eq!(report.failed, 1);
+    let kept = state.outbox().unwrap();
+    assert_eq!(kept.len(), 1);
+    assert!(
+        kept[0].last_error.as_deref().unwrap().contains("HTTP 404"),
+        "{:?}",
+        kept[0].last_error
+    );
+}
