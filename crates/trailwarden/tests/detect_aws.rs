@@ -186,3 +186,99 @@ fn sqs_queue_url_is_read_once_and_emptied() {
     );
     assert!(String::from_utf8_lossy(&again.stderr).contains("0 message(s) received"));
 }
+
+#[test]
+fn sns_notifications_reach_a_subscribed_queue() {
+    let moto = MotoServer::shared();
+    let c = clients(moto);
+    let rt = aws::runtime().unwrap();
+    let account = rt.block_on(trailwarden_testkit::TestAccount::new(
+        moto,
+        trailwarden_testkit::DEFAULT_ACCOUNT,
+    ));
+    let sns = account.sns("us-east-1");
+    let (topic, queue) = rt.block_on(async {
+        let topic = sns
+            .create_topic()
+            .name("tw-alerts")
+            .send()
+            .await
+            .unwrap()
+            .topic_arn()
+            .unwrap()
+            .to_string();
+        let queue = c
+            .sqs
+            .create_queue()
+            .queue_name("tw-alerts-inbox")
+            .send()
+            .await
+            .unwrap()
+            .queue_url()
+            .unwrap()
+            .to_string();
+        let queue_arn = format!(
+            "arn:aws:sqs:us-east-1:{}:tw-alerts-inbox",
+            trailwarden_testkit::DEFAULT_ACCOUNT
+        );
+        sns.subscribe()
+            .topic_arn(&topic)
+            .protocol("sqs")
+            .endpoint(queue_arn)
+            .send()
+            .await
+            .unwrap();
+        (topic, queue)
+    });
+    let dir = std::env::temp_dir().join(format!("tw-detect-sns-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let state = dir.join("state.redb");
+    let target = format!("sns:{topic}");
+    let out = detect(
+        moto,
+        &[
+            "examples/logs",
+            "--controls",
+            "4.10",
+            "--format",
+            "jsonl",
+            "--notify",
+            &target,
+            "--state",
+            state.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let alerts = String::from_utf8_lossy(&out.stdout).lines().count();
+    let bodies = rt.block_on(async {
+        let mut bodies = Vec::new();
+        loop {
+            let got = c
+                .sqs
+                .receive_message()
+                .queue_url(&queue)
+                .max_number_of_messages(10)
+                .send()
+                .await
+                .unwrap();
+            let msgs = got.messages.unwrap_or_default();
+            if msgs.is_empty() {
+                break;
+            }
+            bodies.extend(msgs.into_iter().filter_map(|m| m.body));
+        }
+        bodies
+    });
+    assert_eq!(
+        bodies.len(),
+        alerts,
+        "one SNS message per (ungrouped) alert"
+    );
+    assert!(bodies.iter().all(|b| b.contains("CIS 4.10")), "{bodies:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
