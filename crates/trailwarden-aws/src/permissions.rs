@@ -3,7 +3,8 @@
 //! Each [`Permission`] names one IAM action, the SDK operations (as [`crate::record::Operation`] names them)
 //! that need it, whether it reads or writes, and when it is needed ([`Need`]). [`policy`] turns the table of a
 //! [`Mode`] into an IAM policy document (`Version` 2012-10-17), one statement per need, so an operator can see
-//! why each action is there. The tables are checked against reality: a test runs collection, `--apply` and the
+//! why each action is there. `remediate` includes the audit's reads: the CLI collects before planning and
+//! after applying. The tables are checked against reality: a test runs collection, `--apply` and the
 //! detector's AWS sources against moto with an [`crate::record::OperationLog`] installed and requires every
 //! operation sent to map ([`iam_action`]) to an action of the policy, and every action of the policy to be
 //! either seen or needed only by an option the test did not use.
@@ -34,13 +35,23 @@ impl Mode {
     /// Every mode.
     pub const ALL: [Mode; 3] = [Mode::Audit, Mode::Remediate, Mode::Detect];
 
-    /// The mode's permission table.
-    pub fn permissions(self) -> &'static [Permission] {
+    /// The permission tables of the mode, each with the mode whose statement ids it uses. `remediate --apply`
+    /// collects before planning and again after applying, so it needs the audit's reads too.
+    pub fn tables(self) -> &'static [(Mode, &'static [Permission])] {
+        const AUDIT_TABLES: &[(Mode, &[Permission])] = &[(Mode::Audit, AUDIT)];
+        const REMEDIATE_TABLES: &[(Mode, &[Permission])] =
+            &[(Mode::Audit, AUDIT), (Mode::Remediate, REMEDIATE)];
+        const DETECT_TABLES: &[(Mode, &[Permission])] = &[(Mode::Detect, DETECT)];
         match self {
-            Mode::Audit => AUDIT,
-            Mode::Remediate => REMEDIATE,
-            Mode::Detect => DETECT,
+            Mode::Audit => AUDIT_TABLES,
+            Mode::Remediate => REMEDIATE_TABLES,
+            Mode::Detect => DETECT_TABLES,
         }
+    }
+
+    /// Every permission of the mode's tables (an action may appear in two tables, for different reasons).
+    pub fn permissions(self) -> Vec<&'static Permission> {
+        self.tables().iter().flat_map(|(_, t)| t.iter()).collect()
     }
 }
 
@@ -478,12 +489,24 @@ impl PolicyOptions {
     }
 }
 
-/// The permissions of `mode` that `options` need, in table order.
+/// The permissions of `mode` that `options` need, each with the mode of its table, in table order; an action
+/// already granted by an earlier table is not repeated.
+fn chosen(mode: Mode, options: &PolicyOptions) -> Vec<(Mode, &'static Permission)> {
+    let mut out: Vec<(Mode, &'static Permission)> = Vec::new();
+    for (table_mode, table) in mode.tables() {
+        for p in table.iter() {
+            let needed = p.needs.iter().any(|n| options.needs(*n));
+            if needed && !out.iter().any(|(_, q)| q.action == p.action) {
+                out.push((*table_mode, p));
+            }
+        }
+    }
+    out
+}
+
+/// The permissions of `mode` that `options` need, in table order, one per action.
 pub fn selected(mode: Mode, options: &PolicyOptions) -> Vec<&'static Permission> {
-    mode.permissions()
-        .iter()
-        .filter(|p| p.needs.iter().any(|n| options.needs(*n)))
-        .collect()
+    chosen(mode, options).into_iter().map(|(_, p)| p).collect()
 }
 
 /// The distinct IAM actions of `mode` under `options`.
@@ -495,7 +518,7 @@ pub fn actions(mode: Mode, options: &PolicyOptions) -> BTreeSet<&'static str> {
 pub fn policy(mode: Mode, options: &PolicyOptions) -> Value {
     // (sid, resource) -> actions, in first-seen order so the document reads like the table.
     let mut statements: Vec<(&str, String, BTreeSet<&str>)> = Vec::new();
-    for p in selected(mode, options) {
+    for (table_mode, p) in chosen(mode, options) {
         let target = match p.target {
             // ListBucket is granted on the bucket, GetObject on its objects.
             Target::Any if p.action == "s3:ListBucket" => Target::Bucket,
@@ -503,7 +526,12 @@ pub fn policy(mode: Mode, options: &PolicyOptions) -> Value {
         };
         let resource = options.resource(target);
         // Filed under its first need, which names what the action is for.
-        let sid = p.needs.first().copied().unwrap_or(Need::Always).sid(mode);
+        let sid = p
+            .needs
+            .first()
+            .copied()
+            .unwrap_or(Need::Always)
+            .sid(table_mode);
         match statements
             .iter_mut()
             .find(|(s, r, _)| *s == sid && *r == resource)

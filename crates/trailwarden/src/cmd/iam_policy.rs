@@ -233,7 +233,8 @@ fn text(mode: Mode, options: &PolicyOptions) -> String {
              the caller needs the rest.",
         ],
         Mode::Remediate => &[
-            "Scoped to the resources of one plan instead: trailwarden remediate ... --format iam-policy.",
+            "remediate --apply collects before planning and again after applying: the read statement is the audit's.",
+            "The writes scoped to the resources of one plan instead: trailwarden remediate ... --format iam-policy.",
         ],
         Mode::Detect => &[
             "Log objects or queues encrypted with a customer-managed KMS key also need kms:Decrypt on that key.",
