@@ -15,6 +15,18 @@
 //!   drop it by the notification's dedup key (sent as an idempotency key). Recording delivery *before*
 //!   sending would instead lose alerts in the mirror-image window, which is worse for a security tool.
 //!
+//! # What the detector calls, and when
+//!
+//! 1. At start: [`State::open`] (one file per detector; a second process gets [`StateError::Open`]),
+//!    then [`State::deliver_outbox`] to flush what a previous run left behind.
+//! 2. Per source, resume from [`State::checkpoint`] (`None`: from the beginning / the configured start).
+//! 3. After each batch (an S3 object, a file, an SQS message batch) is fully matched: build one
+//!    [`Notification`] per alert and call [`State::commit_batch`] with the position *after* the batch.
+//!    Only after it returns may the source acknowledge the batch (e.g. delete the SQS messages).
+//! 4. Then [`State::deliver_outbox`] with the configured notifiers (or, by hand: send each
+//!    [`State::outbox`] entry and call [`State::delivered`] only after success).
+//! 5. Now and then (e.g. every few minutes): [`State::prune`].
+//!
 //! # Example
 //!
 //! ```

@@ -229,5 +229,8 @@ fn kill_9_at_random_points_loses_nothing_and_duplicates_only_in_the_window() {
     let state = State::open(&state).unwrap();
     assert_eq!(state.outbox_len().unwrap(), 0);
     assert_eq!(state.checkpoint(SOURCE).unwrap(), Some(BATCHES.to_string()));
+    drop(state);
+    let _ = std::fs::remove_dir_all(&d);
+    let _ = std::fs::remove_dir_all(&calib);
     eprintln!("crash test: {kills} kills, {duplicates} duplicate deliveries (full run {full:?})");
 }
