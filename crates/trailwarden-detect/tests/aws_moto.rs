@@ -374,6 +374,7 @@ fn sqs_deletes_a_message_only_after_its_alerts_were_delivered() {
         send(&c.sqs, &url, eb).await;
         url
     });
+    // No visibility timeout: the message the failed run saw is visible again at once.
     let options = SqsOptions {
         visibility_timeout: Some(0),
         ..once()
@@ -387,8 +388,9 @@ fn sqs_deletes_a_message_only_after_its_alerts_were_delivered() {
     assert_eq!(source.counts.deleted, 0);
     assert_eq!(rt().block_on(depth(&c.sqs, &url)), 1);
 
-    // Delivered: deleted.
-    let mut source = SqsSource::from_clients(c.clone(), &url, options).unwrap();
+    // Delivered: deleted. (A visibility timeout this time, so the prefetching receiver does not
+    // see the same message again before its deletion.)
+    let mut source = SqsSource::from_clients(c.clone(), &url, once()).unwrap();
     let (alerts, _) = run(&mut source);
     assert_eq!(alerts.len(), 1);
     assert_eq!(source.counts.deleted, 1);

@@ -15,8 +15,8 @@
 //!
 //! A message is deleted when every input it produced was [`Source::finished`] cleanly — the
 //! engine calls that only after the input's alerts went to the sink — so a crash or a malformed
-//! object leaves it in the queue. Objects named by one receive (up to 10 messages) are fetched
-//! concurrently. Receiving long-polls (`WaitTimeSeconds`); with `once` the source ends at the
+//! object leaves it in the queue. A background task receives ahead (a bounded queue of
+//! messages) and fetches the objects of one receive concurrently. Receiving long-polls (`WaitTimeSeconds`); with `once` the source ends at the
 //! first empty receive, with `max_messages` after that many messages.
 
 use std::collections::{HashMap, VecDeque};
@@ -100,18 +100,30 @@ struct Pending {
     clean: bool,
 }
 
+/// A received message, classified and with its objects fetched, on its way to the matching thread.
+struct Received {
+    id: String,
+    receipt: String,
+    origin: String,
+    work: Result<Vec<Result<Input, Problem>>, String>,
+}
+
 /// The SQS source. See the module docs.
+///
+/// A background task receives, classifies and fetches (the next messages are ready while the
+/// current ones are matched) and hands them over through a bounded queue; deletions are sent off
+/// without waiting, and awaited once the source is exhausted.
 pub struct SqsSource {
     runtime: tokio::runtime::Runtime,
     clients: Clients,
     queue_url: String,
-    options: SqsOptions,
+    rx: tokio::sync::mpsc::Receiver<Received>,
     queue: VecDeque<Result<Input, Problem>>,
     /// Message id → its state.
     messages: HashMap<String, Pending>,
     /// Input name → the message ids it was handed out for (oldest first).
     owners: HashMap<Arc<str>, VecDeque<String>>,
-    done: bool,
+    deletes: Vec<tokio::task::JoinHandle<(String, Result<(), String>)>>,
     pub counts: SqsCounts,
 }
 
@@ -121,6 +133,9 @@ enum Work {
     Body(Vec<u8>),
     Object { bucket: String, key: String },
 }
+
+/// Messages received ahead of matching.
+const PREFETCH: usize = 20;
 
 impl SqsSource {
     /// Connects (and resolves `sqs://name`). Fails only when the runtime cannot start or the
@@ -165,164 +180,75 @@ impl SqsSource {
                 .to_string(),
             None => source.to_string(),
         };
+        let (tx, rx) = tokio::sync::mpsc::channel(PREFETCH);
+        runtime.spawn(receive_loop(
+            clients.clone(),
+            queue_url.clone(),
+            options,
+            tx,
+        ));
         Ok(SqsSource {
             runtime,
             clients,
             queue_url,
-            options,
+            rx,
             queue: VecDeque::new(),
             messages: HashMap::new(),
             owners: HashMap::new(),
-            done: false,
+            deletes: Vec::new(),
             counts: SqsCounts::default(),
         })
     }
 
-    /// One receive; queues the inputs and problems of its messages.
-    fn receive(&mut self) {
-        let mut max = 10;
-        if let Some(limit) = self.options.max_messages {
-            let left = limit.saturating_sub(self.counts.received);
-            if left == 0 {
-                self.done = true;
-                return;
+    /// Queues the inputs and problems of one received message.
+    fn accept(&mut self, m: Received) {
+        if m.id.is_empty() {
+            // A receive error, reported as a problem of the queue.
+            if let Err(why) = m.work {
+                self.queue.push_back(Err(problem(&m.origin, why)));
             }
-            max = max.min(left as i32);
-        }
-        let mut request = self
-            .clients
-            .sqs
-            .receive_message()
-            .queue_url(&self.queue_url)
-            .max_number_of_messages(max)
-            .wait_time_seconds(self.options.wait_seconds);
-        if let Some(v) = self.options.visibility_timeout {
-            request = request.visibility_timeout(v);
-        }
-        let messages = match self.runtime.block_on(request.send()) {
-            Ok(out) => out.messages.unwrap_or_default(),
-            Err(e) => {
-                self.queue.push_back(Err(problem(
-                    &self.queue_url,
-                    format!("cannot receive: {}", error_text(&e)),
-                )));
-                // A broken queue would otherwise be retried in a tight loop.
-                self.done = true;
-                return;
-            }
-        };
-        if messages.is_empty() {
-            self.done = self.options.once;
             return;
         }
-        let mut fetches = Vec::new();
-        for m in messages {
-            self.counts.received += 1;
-            let id = m.message_id().unwrap_or_default().to_string();
-            let receipt = m.receipt_handle().unwrap_or_default().to_string();
-            let origin = format!("{}#{id}", self.queue_url);
-            if self.messages.contains_key(&id) {
-                // Redelivered while its first copy is in flight: that copy decides.
-                continue;
+        self.counts.received += 1;
+        if self.messages.contains_key(&m.id) {
+            // Redelivered while its first copy is in flight: that copy decides.
+            return;
+        }
+        match m.work {
+            Err(why) => {
+                self.counts.left += 1;
+                self.queue.push_back(Err(problem(
+                    &m.origin,
+                    format!("{why}; left in the queue for redelivery"),
+                )));
             }
-            match classify(m.body().unwrap_or_default()) {
-                Err(why) => {
-                    self.counts.left += 1;
-                    self.queue.push_back(Err(problem(
-                        &origin,
-                        format!("{why}; left in the queue for redelivery"),
-                    )));
-                }
-                Ok(work) if work.is_empty() => {
-                    self.counts.ignored += 1;
-                    self.delete(&origin, &receipt);
-                }
-                Ok(work) => {
-                    self.messages.insert(
-                        id.clone(),
-                        Pending {
-                            receipt,
-                            open: work.len(),
-                            clean: true,
-                        },
-                    );
-                    for w in work {
-                        match w {
-                            Work::Body(bytes) => {
-                                let name: Arc<str> = Arc::from(origin.as_str());
-                                self.owners
-                                    .entry(name.clone())
-                                    .or_default()
-                                    .push_back(id.clone());
-                                self.queue.push_back(Ok(Input {
-                                    name,
-                                    reader: Box::new(Cursor::new(bytes)),
-                                    layout: Layout::Auto,
-                                }));
-                            }
-                            Work::Object { bucket, key } => fetches.push((id.clone(), bucket, key)),
+            Ok(inputs) if inputs.is_empty() => {
+                self.counts.ignored += 1;
+                self.delete(m.origin, m.receipt);
+            }
+            Ok(inputs) => {
+                self.messages.insert(
+                    m.id.clone(),
+                    Pending {
+                        receipt: m.receipt,
+                        open: inputs.len(),
+                        clean: true,
+                    },
+                );
+                for input in inputs {
+                    match input {
+                        Ok(input) => {
+                            self.owners
+                                .entry(input.name.clone())
+                                .or_default()
+                                .push_back(m.id.clone());
+                            self.queue.push_back(Ok(input));
+                        }
+                        Err(p) => {
+                            self.queue.push_back(Err(p));
+                            self.settle(&m.id, false);
                         }
                     }
-                }
-            }
-        }
-        self.fetch_all(fetches);
-    }
-
-    /// Downloads the objects of one receive concurrently, in order.
-    fn fetch_all(&mut self, fetches: Vec<(String, String, String)>) {
-        let s3 = self.clients.s3.clone();
-        let results = self.runtime.block_on(async move {
-            let tasks: Vec<_> = fetches
-                .into_iter()
-                .map(|(id, bucket, key)| {
-                    let s3 = s3.clone();
-                    tokio::spawn(async move {
-                        let name = format!("s3://{bucket}/{key}");
-                        let got = async {
-                            let o = s3
-                                .get_object()
-                                .bucket(&bucket)
-                                .key(&key)
-                                .send()
-                                .await
-                                .map_err(|e| format!("cannot get object: {}", error_text(&e)))?;
-                            let body = o
-                                .body
-                                .collect()
-                                .await
-                                .map_err(|e| format!("download interrupted: {e}"))?;
-                            Ok::<_, String>(body.into_bytes())
-                        }
-                        .await;
-                        (id, name, got)
-                    })
-                })
-                .collect();
-            let mut out = Vec::new();
-            for t in tasks {
-                out.push(t.await);
-            }
-            out
-        });
-        for r in results {
-            let Ok((id, name, got)) = r else { continue };
-            match got {
-                Ok(bytes) => {
-                    let name: Arc<str> = Arc::from(name);
-                    self.owners.entry(name.clone()).or_default().push_back(id);
-                    self.queue.push_back(Ok(Input {
-                        name,
-                        reader: Box::new(Cursor::new(bytes)),
-                        layout: Layout::Auto,
-                    }));
-                }
-                Err(why) => {
-                    self.queue.push_back(Err(problem(
-                        &name,
-                        format!("{why} (message {id} left in the queue)"),
-                    )));
-                    self.settle(&id, false);
                 }
             }
         }
@@ -343,29 +269,182 @@ impl SqsSource {
         };
         if p.clean {
             let origin = format!("{}#{id}", self.queue_url);
-            self.delete(&origin, &p.receipt);
+            self.delete(origin, p.receipt);
         } else {
             self.counts.left += 1;
         }
     }
 
-    fn delete(&mut self, origin: &str, receipt: &str) {
+    /// Sends the deletion off without waiting for it.
+    fn delete(&mut self, origin: String, receipt: String) {
         let request = self
             .clients
             .sqs
             .delete_message()
             .queue_url(&self.queue_url)
             .receipt_handle(receipt);
-        match self.runtime.block_on(request.send()) {
-            Ok(_) => self.counts.deleted += 1,
-            Err(e) => {
-                self.counts.left += 1;
-                self.queue.push_back(Err(problem(
-                    origin,
-                    format!("cannot delete the message: {}", error_text(&e)),
-                )));
+        self.deletes.push(self.runtime.spawn(async move {
+            let result = request.send().await.map(|_| ()).map_err(|e| error_text(&e));
+            (origin, result)
+        }));
+    }
+
+    /// Waits for the deletions sent so far; failures become problems.
+    fn await_deletes(&mut self) {
+        let handles = std::mem::take(&mut self.deletes);
+        let results = self.runtime.block_on(async move {
+            let mut out = Vec::new();
+            for h in handles {
+                out.push(h.await);
+            }
+            out
+        });
+        for r in results {
+            match r {
+                Ok((_, Ok(()))) => self.counts.deleted += 1,
+                Ok((origin, Err(why))) => {
+                    self.counts.left += 1;
+                    self.queue.push_back(Err(problem(
+                        &origin,
+                        format!("cannot delete the message: {why}"),
+                    )));
+                }
+                Err(e) => self.queue.push_back(Err(problem(
+                    &self.queue_url,
+                    format!("delete task failed: {e}"),
+                ))),
             }
         }
+    }
+}
+
+/// Receives until told to stop (`once`, `max_messages`) or the matching side hangs up.
+async fn receive_loop(
+    clients: Clients,
+    queue_url: String,
+    options: SqsOptions,
+    tx: tokio::sync::mpsc::Sender<Received>,
+) {
+    let mut received = 0u64;
+    loop {
+        let mut max = 10;
+        if let Some(limit) = options.max_messages {
+            let left = limit.saturating_sub(received);
+            if left == 0 {
+                return;
+            }
+            max = max.min(left as i32);
+        }
+        let mut request = clients
+            .sqs
+            .receive_message()
+            .queue_url(&queue_url)
+            .max_number_of_messages(max)
+            .wait_time_seconds(options.wait_seconds);
+        if let Some(v) = options.visibility_timeout {
+            request = request.visibility_timeout(v);
+        }
+        let messages = match request.send().await {
+            Ok(out) => out.messages.unwrap_or_default(),
+            Err(e) => {
+                let _ = tx
+                    .send(Received {
+                        id: String::new(),
+                        receipt: String::new(),
+                        origin: queue_url.clone(),
+                        work: Err(format!("cannot receive: {}", error_text(&e))),
+                    })
+                    .await;
+                // A broken queue would otherwise be retried in a tight loop.
+                return;
+            }
+        };
+        if messages.is_empty() {
+            if options.once {
+                return;
+            }
+            continue;
+        }
+        received += messages.len() as u64;
+        // Fetch the objects of the whole receive concurrently, then hand over in order.
+        let tasks: Vec<_> = messages
+            .into_iter()
+            .map(|m| {
+                let s3 = clients.s3.clone();
+                let queue_url = queue_url.clone();
+                tokio::spawn(async move {
+                    let id = m.message_id().unwrap_or_default().to_string();
+                    let origin = format!("{queue_url}#{id}");
+                    let work = match classify(m.body().unwrap_or_default()) {
+                        Err(why) => Err(why),
+                        Ok(work) => {
+                            let mut inputs = Vec::new();
+                            for w in work {
+                                inputs.push(match w {
+                                    Work::Body(bytes) => Ok(Input {
+                                        name: Arc::from(origin.as_str()),
+                                        reader: Box::new(Cursor::new(bytes)),
+                                        layout: Layout::Auto,
+                                    }),
+                                    Work::Object { bucket, key } => {
+                                        fetch(&s3, &bucket, &key, &id).await
+                                    }
+                                });
+                            }
+                            Ok(inputs)
+                        }
+                    };
+                    Received {
+                        id,
+                        receipt: m.receipt_handle().unwrap_or_default().to_string(),
+                        origin,
+                        work,
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            let Ok(received) = t.await else { continue };
+            if tx.send(received).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+async fn fetch(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    id: &str,
+) -> Result<Input, Problem> {
+    let name = format!("s3://{bucket}/{key}");
+    let got = async {
+        let o = s3
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| format!("cannot get object: {}", error_text(&e)))?;
+        let body = o
+            .body
+            .collect()
+            .await
+            .map_err(|e| format!("download interrupted: {e}"))?;
+        Ok::<_, String>(body.into_bytes())
+    }
+    .await;
+    match got {
+        Ok(bytes) => Ok(Input {
+            name: Arc::from(name),
+            reader: Box::new(Cursor::new(bytes)),
+            layout: Layout::Auto,
+        }),
+        Err(why) => Err(problem(
+            &name,
+            format!("{why} (message {id} left in the queue)"),
+        )),
     }
 }
 
@@ -375,10 +454,16 @@ impl Source for SqsSource {
             if let Some(item) = self.queue.pop_front() {
                 return Some(item);
             }
-            if self.done {
-                return None;
+            match self.rx.blocking_recv() {
+                Some(m) => self.accept(m),
+                None => {
+                    // Exhausted: every input was finished; wait for the deletions it caused.
+                    if self.deletes.is_empty() {
+                        return None;
+                    }
+                    self.await_deletes();
+                }
             }
-            self.receive();
         }
     }
 
