@@ -4,7 +4,7 @@
 //! `("CloudWatch Logs", "DescribeMetricFilters")`) in the request's config bag before anything is sent.
 //! [`OperationLog`] reads it at two points:
 //!
-//! - as an **interceptor** (`read_before_execution`), for clients we build ourselves
+//! - as an **interceptor** (`read_before_serialization`), for clients we build ourselves
 //!   (`Builder::from(&config).interceptor(log.clone())`), once per operation;
 //! - as an **identity cache** wrapper ([`OperationLog::install`]), for code that only accepts an `SdkConfig` and
 //!   builds its own clients (`Client::new(&config)`: remediation, the detector's sources, notifiers, the
@@ -124,9 +124,12 @@ impl Intercept for OperationLog {
         "trailwarden::OperationLog"
     }
 
-    fn read_before_execution(
+    // Not `read_before_execution`: the orchestrator runs a client interceptor's hook of that name before the
+    // operation's configuration (and so its `Metadata`) is in the bag. Serialization comes after it, once.
+    fn read_before_serialization(
         &self,
         _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         self.record_from(cfg);

@@ -144,3 +144,33 @@ async fn collection_sends_only_reads_and_the_audit_policy_grants_each_and_nothin
     assert!(!plain_actions.contains("organizations:ListAccounts"));
     assert!(!plain_actions.contains("sts:AssumeRole"));
 }
+
+#[test]
+#[should_panic(expected = "which the audit policy lacks")]
+fn a_write_the_audit_policy_does_not_grant_is_caught() {
+    // The check above is not vacuous: an operation outside the policy fails it.
+    audit_actions(
+        &[Operation::new("CloudWatch Logs", "PutMetricFilter")],
+        &PolicyOptions::default(),
+    );
+}
+
+#[tokio::test]
+async fn the_interceptor_and_the_installed_config_record_the_same_operation() {
+    let a = TestAccount::new(MotoServer::shared(), "300000000003").await;
+    let (by_config, by_interceptor) = (OperationLog::new(), OperationLog::new());
+    let config = by_config.install(&a.config);
+    let client = aws_sdk_cloudtrail::Client::from_conf(
+        aws_sdk_cloudtrail::config::Builder::from(&config)
+            .interceptor(by_interceptor.clone())
+            .build(),
+    );
+    client
+        .describe_trails()
+        .send()
+        .await
+        .expect("DescribeTrails");
+    let expected = vec![Operation::new("CloudTrail", "DescribeTrails")];
+    assert_eq!(by_config.operations(), expected);
+    assert_eq!(by_interceptor.operations(), expected);
+}
