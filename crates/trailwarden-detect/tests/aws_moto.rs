@@ -396,3 +396,34 @@ fn sqs_deletes_a_message_only_after_its_alerts_were_delivered() {
     assert_eq!(source.counts.deleted, 1);
     assert_eq!(rt().block_on(depth(&c.sqs, &url)), 0);
 }
+
+#[test]
+fn sqs_max_messages_bounds_a_run() {
+    let moto = MotoServer::shared();
+    let c = clients(moto);
+    let url = rt().block_on(async {
+        let url = queue(&c.sqs, "trail-bounded").await;
+        for i in 0..3 {
+            let record = STOP.replace("ev-eventbridge", &format!("ev-bounded-{i}"));
+            send(
+                &c.sqs,
+                &url,
+                format!(r#"{{"detail-type":"AWS API Call via CloudTrail","detail":{record}}}"#),
+            )
+            .await;
+        }
+        url
+    });
+    let options = SqsOptions {
+        once: false,
+        max_messages: Some(2),
+        wait_seconds: 1,
+        visibility_timeout: Some(30),
+    };
+    let mut source = SqsSource::from_clients(c.clone(), &url, options).unwrap();
+    let (alerts, _) = run(&mut source);
+    assert_eq!(alerts.len(), 2);
+    assert_eq!(source.counts.received, 2);
+    assert_eq!(source.counts.deleted, 2);
+    assert_eq!(rt().block_on(depth(&c.sqs, &url)), 1);
+}
