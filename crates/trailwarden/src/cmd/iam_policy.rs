@@ -163,6 +163,10 @@ fn resolve(args: &Args) -> anyhow::Result<(Mode, PolicyOptions)> {
             }
         }
     }
+    let p = &args.partition;
+    if p.is_empty() || !p.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') {
+        bail!("--partition: '{p}' is not an AWS partition (aws, aws-cn, aws-us-gov)");
+    }
     if let Some(bucket) = &args.bucket {
         if bucket.is_empty() || bucket.contains(['/', ':', '*']) {
             bail!("--bucket takes a bucket name, not a URL or ARN: '{bucket}'");
@@ -237,7 +241,8 @@ fn text(mode: Mode, options: &PolicyOptions) -> String {
             "The writes scoped to the resources of one plan instead: trailwarden remediate ... --format iam-policy.",
         ],
         Mode::Detect => &[
-            "Log objects or queues encrypted with a customer-managed KMS key also need kms:Decrypt on that key.",
+            "Log objects or queues encrypted with a customer-managed KMS key also need kms:Decrypt on that key; \
+             publishing to a topic encrypted with one needs kms:GenerateDataKey and kms:Decrypt on it.",
             "Slack, webhook and stdout notifiers and file sources need no AWS permission.",
         ],
     };
