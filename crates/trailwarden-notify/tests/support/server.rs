@@ -77,9 +77,7 @@ impl TestServer {
                     .cloned()
                     .unwrap_or_else(|| Reply::new(200, "ok"));
                 n += 1;
-                if let Some(req) = handle(stream, &reply) {
-                    log.lock().unwrap().push(req);
-                }
+                handle(stream, &reply, &log);
             }
         });
         TestServer { port, received }
@@ -94,7 +92,9 @@ impl TestServer {
     }
 }
 
-fn handle(stream: TcpStream, reply: &Reply) -> Option<Received> {
+/// Reads one request, records it *before* answering (so a client that got its answer always finds
+/// its request recorded), then answers.
+fn handle(stream: TcpStream, reply: &Reply, log: &Mutex<Vec<Received>>) -> Option<()> {
     let mut reader = BufReader::new(stream.try_clone().ok()?);
     let mut line = String::new();
     reader.read_line(&mut line).ok()?;
@@ -120,6 +120,13 @@ fn handle(stream: TcpStream, reply: &Reply) -> Option<Received> {
         .unwrap_or(0);
     let mut body = vec![0; len];
     reader.read_exact(&mut body).ok()?;
+    log.lock().unwrap().push(Received {
+        method,
+        path,
+        headers,
+        body,
+        at: Instant::now(),
+    });
     let mut out = stream;
     let mut resp = format!(
         "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
@@ -132,14 +139,7 @@ fn handle(stream: TcpStream, reply: &Reply) -> Option<Received> {
     resp.push_str("\r\n");
     resp.push_str(&reply.body);
     out.write_all(resp.as_bytes()).ok()?;
-    out.flush().ok()?;
-    Some(Received {
-        method,
-        path,
-        headers,
-        body,
-        at: Instant::now(),
-    })
+    out.flush().ok()
 }
 
 /// A loopback port where nothing listens (bound, then released).
