@@ -57,7 +57,8 @@ pub struct NotifyCounts {
 pub struct NotifyStage<'a> {
     inner: &'a mut dyn Sink,
     state: State,
-    notifiers: Vec<Box<dyn Notifier>>,
+    /// (destination id, notifier): the id records per entry which notifiers already have it.
+    notifiers: Vec<(String, Box<dyn Notifier>)>,
     source_id: String,
     mode: Mode,
     retry: RetryPolicy,
@@ -125,7 +126,7 @@ impl<'a> NotifyStage<'a> {
     pub fn new(
         inner: &'a mut dyn Sink,
         state: State,
-        notifiers: Vec<Box<dyn Notifier>>,
+        notifiers: Vec<(String, Box<dyn Notifier>)>,
         source_id: impl Into<String>,
         mode: Mode,
     ) -> NotifyStage<'a> {
@@ -207,9 +208,23 @@ impl<'a> NotifyStage<'a> {
         for members in groups {
             let n = grouped_notification(&members);
             let mut failure = None;
-            for notifier in &self.notifiers {
-                if let Err(e) = deliver(notifier.as_ref(), &n, &self.retry, &ThreadSleeper) {
-                    failure = Some(format!("{}: {e}", notifier.name()));
+            for (destination, notifier) in &self.notifiers {
+                // A notifier that accepted every member in an earlier round is not asked again.
+                let done = members
+                    .iter()
+                    .all(|m| m.delivered_to.iter().any(|d| d == destination));
+                if done {
+                    continue;
+                }
+                match deliver(notifier.as_ref(), &n, &self.retry, &ThreadSleeper) {
+                    Ok(_) => {
+                        for m in &members {
+                            self.state
+                                .delivered_to(m.id, destination)
+                                .map_err(Box::new)?;
+                        }
+                    }
+                    Err(e) => failure = Some(format!("{}: {e}", notifier.name())),
                 }
             }
             match failure {
@@ -378,6 +393,26 @@ pub fn target(
     spec: &str,
     secret: Option<&str>,
     sdk: &trailwarden_aws::sdk::SdkOptions,
+) -> Result<(String, Box<dyn Notifier>), String> {
+    let notifier = notifier(spec, secret, sdk)?;
+    Ok((destination(spec), notifier))
+}
+
+/// The id under which the state records that an entry reached `spec`: the kind and a hash, so
+/// a Slack or webhook URL (a secret) is not written to the state file.
+pub fn destination(spec: &str) -> String {
+    // FNV-1a: stable across runs and Rust versions (unlike `DefaultHasher`).
+    let hash = spec.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let kind = spec.split(':').next().unwrap_or(spec);
+    format!("{kind}#{hash:016x}")
+}
+
+fn notifier(
+    spec: &str,
+    secret: Option<&str>,
+    sdk: &trailwarden_aws::sdk::SdkOptions,
 ) -> Result<Box<dyn Notifier>, String> {
     use trailwarden_notify::{SlackNotifier, SnsNotifier, StdoutNotifier, WebhookNotifier};
     let (kind, rest) = spec.split_once(':').unwrap_or((spec, ""));
@@ -407,5 +442,78 @@ pub fn target(
         _ => Err(format!(
             "--notify {spec}: expected stdout, slack:https://…, webhook:https://… or sns:arn:aws:sns:…"
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: u64, actor: &str, control: &str, time: Option<&str>) -> OutboxEntry {
+        let alert = serde_json::json!({"actor": actor, "control": control, "event_time": time});
+        OutboxEntry {
+            id,
+            event_id: format!("e{id}"),
+            source_id: "s".into(),
+            notification: Notification::new(
+                "t",
+                format!("s{id}"),
+                NSeverity::Low,
+                format!("e{id}#{control}"),
+            )
+            .alert(alert),
+            enqueued_at: 0,
+            attempts: 0,
+            last_error: None,
+            delivered_to: Vec::new(),
+        }
+    }
+
+    fn ids(groups: &[Vec<OutboxEntry>]) -> Vec<Vec<u64>> {
+        groups
+            .iter()
+            .map(|g| g.iter().map(|e| e.id).collect())
+            .collect()
+    }
+
+    #[test]
+    fn groups_per_actor_and_control_within_the_window_of_the_first_event() {
+        let entries = vec![
+            entry(1, "alice", "4.10", Some("2024-08-01T12:00:00Z")),
+            entry(2, "bob", "4.10", Some("2024-08-01T12:01:00Z")),
+            entry(3, "alice", "4.10", Some("2024-08-01T12:05:00Z")), // exactly the window: joins
+            entry(4, "alice", "4.10", Some("2024-08-01T12:05:01Z")), // 301 s after 1: new group
+            entry(5, "alice", "4.3", Some("2024-08-01T12:00:30Z")),  // other control
+            entry(6, "alice", "4.10", None),                         // no time: alone
+            entry(7, "alice", "4.10", Some("2024-08-01T12:00:00Z")), // as early as 1, arrived later
+        ];
+        let groups = group(entries, 300);
+        assert_eq!(
+            ids(&groups),
+            vec![vec![1, 7, 3], vec![2], vec![4], vec![5], vec![6]]
+        );
+        let n = grouped_notification(&groups[0]);
+        let g = n.group.clone().unwrap();
+        assert_eq!(g.key, "4.10 by alice");
+        assert_eq!(
+            (g.count, g.first_time.as_str(), g.last_time.as_str()),
+            (3, "2024-08-01T12:00:00Z", "2024-08-01T12:05:00Z")
+        );
+        assert_eq!(g.event_ids, vec!["e1", "e7", "e3"]);
+        assert_eq!(n.dedup_key, "e1#4.10+2");
+        // A single entry goes out unchanged.
+        assert_eq!(grouped_notification(&groups[1]).group, None);
+        // A zero window groups only simultaneous events.
+        assert_eq!(
+            group(
+                vec![
+                    entry(1, "a", "4.1", Some("2024-08-01T00:00:00Z")),
+                    entry(2, "a", "4.1", Some("2024-08-01T00:00:00Z"))
+                ],
+                0
+            )
+            .len(),
+            1
+        );
     }
 }

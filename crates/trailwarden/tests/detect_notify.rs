@@ -48,7 +48,11 @@ impl Request {
 
 /// A minimal HTTP/1.1 server answering 200 to every request, recording them.
 fn serve() -> (u16, Arc<Mutex<Vec<Request>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    serve_on(0)
+}
+
+fn serve_on(port: u16) -> (u16, Arc<Mutex<Vec<Request>>>) {
+    let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
     let port = listener.local_addr().unwrap().port();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
@@ -376,6 +380,56 @@ fn cloudwatch_mode_notifies_state_changes_once() {
         payloads(&seen).len(),
         transitions.len(),
         "a rerun announces nothing again"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_notifier_that_already_has_an_alert_is_not_sent_it_again() {
+    let (alive, alive_seen) = serve();
+    // A port nobody listens on yet; the second run serves it.
+    let late = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = temp("destinations");
+    let state = dir.join("state.redb");
+    let run = || {
+        detect(&[
+            "examples/logs",
+            "--controls",
+            "4.10",
+            "-q",
+            "--notify",
+            &format!("webhook:http://127.0.0.1:{alive}/"),
+            "--notify",
+            &format!("webhook:http://127.0.0.1:{late}/"),
+            "--webhook-secret",
+            SECRET,
+            "--notify-attempts",
+            "1",
+            "--state",
+            state.to_str().unwrap(),
+        ])
+    };
+    let first = run();
+    assert!(String::from_utf8_lossy(&first.stderr).contains("not delivered"));
+    let n = payloads(&alive_seen).len();
+    assert!(n > 0);
+
+    let (_, late_seen) = serve_on(late);
+    let second = run();
+    assert!(!String::from_utf8_lossy(&second.stderr).contains("not delivered"));
+    assert_eq!(
+        payloads(&late_seen).len(),
+        n,
+        "the late webhook gets every alert"
+    );
+    assert_eq!(
+        payloads(&alive_seen).len(),
+        n,
+        "the first webhook gets nothing twice"
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
