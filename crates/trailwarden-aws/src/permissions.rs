@@ -355,7 +355,7 @@ pub const DETECT: &[Permission] = &[
             "sqs:GetQueueUrl",
             &[("SQS", "GetQueueUrl")],
             &[Need::SqsSource],
-            "a queue given by name: its URL",
+            "`sqs://NAME` sources: the queue's URL",
         )
     },
     Permission {
