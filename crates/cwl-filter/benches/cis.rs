@@ -6,6 +6,8 @@
 //! * `one_pattern/4.N/{plain,set}` — one compiled pattern on an already-parsed `serde_json::Value`
 //!   (time per record, cycling through 16 parsed sample records): `Pattern::matches_json`, and the pattern alone in a `PatternSet`
 //!   (`first_matches_value`, which resolves each selector once).
+//! * `one_compiled/4.N/compiled` — the same, with `Pattern::compile()` once, then
+//!   `CompiledPattern::matches_json` (one resolution per same-selector `||` group, one set lookup).
 //! * `all15/*` — parse + evaluate all 15 patterns on raw bytes, with `Throughput::Bytes`:
 //!   `serde_value` (the baseline: `serde_json::from_slice` + 15 evaluations), `raw_event`
 //!   (`RawEvent` + 15 evaluations) and `pattern_set` (prefilter + one-pass extraction).
@@ -115,6 +117,22 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 i = (i + 1) % values.len();
                 black_box(single.first_matches_value(black_box(&values[i])))
+            })
+        });
+    }
+    g.finish();
+
+    // The same per-record measure for `CompiledPattern::matches_json` (`Pattern::compile`, once).
+    let mut g = c.benchmark_group("one_compiled");
+    g.warm_up_time(Duration::from_millis(500));
+    g.measurement_time(Duration::from_secs(2));
+    for (idx, p) in patterns.iter().enumerate() {
+        let mut i = 0;
+        let compiled = p.compile();
+        g.bench_function(format!("4.{}/compiled", idx + 1), |b| {
+            b.iter(|| {
+                i = (i + 1) % values.len();
+                black_box(compiled.matches_json(black_box(&values[i])))
             })
         });
     }
