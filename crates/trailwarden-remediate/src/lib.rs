@@ -35,6 +35,7 @@ mod model;
 mod options;
 mod planner;
 mod policy;
+pub mod verify;
 
 pub use model::*;
 pub use options::{

@@ -122,7 +122,10 @@ async fn the_cli_script_remediates_an_account_in_moto() {
 #[test]
 fn cloudformation_passes_cfn_lint() {
     let lint = pytools_bin("cfn-lint").join("cfn-lint");
-    let path = format!("{}/tests/fixtures/no-filters.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/no-filters.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let evidence = Evidence::from_json(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let options = Options {
         subscribers: vec![

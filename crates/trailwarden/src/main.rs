@@ -31,6 +31,8 @@ enum Command {
     Detect(cmd::detect::Args),
     /// Plan, export or apply exactly what the failing Monitoring controls miss.
     Remediate(cmd::remediate::Args),
+    /// Test that each control's deployed chain counts realistic events and notifies (--fire: for real).
+    Verify(cmd::verify::Args),
     /// Print the least-privilege IAM policy of audit, remediate --apply or detect.
     IamPolicy(cmd::iam_policy::Args),
 }
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
         Command::Collect(args) => cmd::collect::run(args),
         Command::Detect(args) => cmd::detect::run(args),
         Command::Remediate(args) => cmd::remediate::run(args),
+        Command::Verify(args) => cmd::verify::run(args),
         Command::IamPolicy(args) => cmd::iam_policy::run(args),
     };
     match result {

@@ -7,3 +7,4 @@ pub mod detect;
 pub mod filter;
 pub mod iam_policy;
 pub mod remediate;
+pub mod verify;
