@@ -37,7 +37,9 @@ case "$size" in
 esac
 
 out="$root/bench/out/detect-$size"
-# DETECT_BIN=path: time that binary instead of building target/release/trailwarden.
+# DETECT_BIN=path: time that binary instead of building target/release/trailwarden (e.g. one built
+# from a clean `git archive` of a commit while the shared tree does not compile); DETECT_COMMIT=sha
+# names that commit in the results.
 bin="${DETECT_BIN:-$root/target/release/trailwarden}"
 gen="$root/target/bench-detect-gen/release/trailwarden-bench-gen"
 cores=$(nproc)
@@ -69,7 +71,7 @@ res="$out/results.md"
 work="$out/work"
 mkdir -p "$work"
 {
-    echo "- **Command:** \`bench/detect.sh --size $size --runs $runs\` ($(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD))"
+    echo "- **Command:** \`bench/detect.sh --size $size --runs $runs\` ($(date -u '+%Y-%m-%d %H:%M UTC'), binary built from commit ${DETECT_COMMIT:-$(git rev-parse --short HEAD)})"
     echo "- **Machine:** $cores cores (\`nproc\`), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(free -g | awk '/^Mem:/{print $2}') GB RAM; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "- **Versions:** $(rustc --version), $("$bin" --version 2>/dev/null || echo trailwarden), $(jq --version), Python $(python3 -c 'import sys; print(sys.version.split()[0])'), $(gzip --version | head -1)"
     echo "- **Corpus:** $records records; NDJSON $(( nd_bytes / 1000000 )) MB ($nd_bytes B); $objects .json.gz objects, $(( gz_bytes / 1000000 )) MB compressed, $(( gz_json_bytes / 1000000 )) MB of JSON inside"
