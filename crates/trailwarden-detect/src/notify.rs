@@ -244,6 +244,10 @@ impl<'a> NotifyStage<'a> {
                 }
             }
         }
+        // Keep the dedup window within its age limit (its size is kept by commit_batch).
+        self.state
+            .prune(std::time::SystemTime::now())
+            .map_err(Box::new)?;
         Ok(())
     }
 }
