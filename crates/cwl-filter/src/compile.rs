@@ -103,6 +103,27 @@ impl CompiledPattern {
         }
     }
 
+    /// Every selector the compiled form resolves, in place (for [`crate::set::PatternSet`], which
+    /// identifies selectors by address).
+    pub(crate) fn selectors<'a>(&'a self, out: &mut Vec<&'a Selector>) {
+        fn node<'a>(n: &'a Node, out: &mut Vec<&'a Selector>) {
+            match n {
+                Node::Or(v) | Node::And(v) => v.iter().for_each(|c| node(c, out)),
+                Node::Leaf(e) => expr(e, out),
+                Node::Group { selector, .. } => out.push(selector),
+            }
+        }
+        fn expr<'a>(e: &'a Expr, out: &mut Vec<&'a Selector>) {
+            match e {
+                Expr::Or(v) | Expr::And(v) => v.iter().for_each(|c| expr(c, out)),
+                Expr::Compare { selector, .. } | Expr::Test { selector, .. } => out.push(selector),
+            }
+        }
+        if let Some(n) = &self.json {
+            node(n, out);
+        }
+    }
+
     /// The pattern this was compiled from.
     pub fn pattern(&self) -> &Pattern {
         &self.pattern

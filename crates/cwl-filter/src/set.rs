@@ -5,8 +5,9 @@
 //!    none is left, the message is not even parsed.
 //! 2. Every selector of every JSON pattern goes into a trie. One validating scan of the message
 //!    walks the trie and records, per selector, the values it resolves to (as byte offsets).
-//! 3. Each candidate pattern is evaluated by [`crate::eval::eval_expr`] — the one evaluator — over
-//!    an [`Event`] that answers from the recorded values.
+//! 3. Each candidate pattern is evaluated by its [`CompiledPattern`] (which answers as
+//!    [`crate::eval::eval_expr`] does, resolving each shared selector once) over an [`Event`] that
+//!    answers from the recorded values.
 //!
 //! Whenever the scan meets something outside its simple subset (see [`crate::raw`]), or a duplicate
 //! key in an object the trie looks into, or an escaped key there, the message is parsed by
@@ -27,7 +28,7 @@
 //! ```
 
 use crate::ast::{Expr, Pattern, Selector, Step};
-use crate::eval::eval_expr;
+use crate::compile::CompiledPattern;
 use std::cell::Cell;
 
 use crate::event::{field_value, Event, FieldValue};
@@ -40,10 +41,12 @@ use crate::raw::{parse_fallback, resolve};
 const MAX_ANY_KEY_MEMBERS: usize = 256;
 
 /// A compiled set of patterns. Not `Clone`: selectors are identified by their address inside
-/// the set's own ASTs, which never move once built.
+/// the set's own compiled patterns, which never move once built.
 #[derive(Debug)]
 pub struct PatternSet {
     patterns: Vec<Pattern>,
+    /// `patterns[i]` compiled; its selectors are the ones registered in `by_addr`.
+    compiled: Vec<CompiledPattern>,
     trie: Vec<Node>,
     /// Selector slots: the steps of each distinct selector.
     slots: Vec<Vec<Step>>,
@@ -92,14 +95,14 @@ impl PatternSet {
             by_addr: Vec::new(),
             plain: Vec::new(),
             patterns: Vec::new(),
+            compiled: Vec::new(),
         };
         // Addresses are taken after the patterns have moved into their final place.
+        set.compiled = patterns.iter().map(CompiledPattern::new).collect();
         set.patterns = patterns;
         let mut sels = Vec::new();
-        for p in &set.patterns {
-            if let Pattern::Json(e) = p {
-                collect_selectors(e, &mut sels);
-            }
+        for c in &set.compiled {
+            c.selectors(&mut sels);
         }
         let mut addrs = Vec::with_capacity(sels.len());
         for sel in sels {
@@ -206,18 +209,18 @@ impl PatternSet {
                         src: trimmed,
                         vals: &scratch.vals,
                     };
-                    for (c, p) in scratch.candidates.iter_mut().zip(&self.patterns) {
-                        if let (true, Some(e)) = (*c, Self::json(p)) {
-                            *c = eval_expr(e, &event);
+                    for (c, p) in scratch.candidates.iter_mut().zip(&self.compiled) {
+                        if *c && Self::json(p.pattern()).is_some() {
+                            *c = p.matches_event(&event);
                         }
                     }
                     return;
                 }
                 Err(Surprise) => match parse_fallback(trimmed) {
                     Some(v) => {
-                        for (c, p) in scratch.candidates.iter_mut().zip(&self.patterns) {
-                            if let (true, Some(e)) = (*c, Self::json(p)) {
-                                *c = eval_expr(e, &v);
+                        for (c, p) in scratch.candidates.iter_mut().zip(&self.compiled) {
+                            if *c && Self::json(p.pattern()).is_some() {
+                                *c = p.matches_event(&v);
                             }
                         }
                         return;
@@ -275,9 +278,9 @@ impl PatternSet {
             v: event,
             cache: std::array::from_fn(|_| Cell::new(None)),
         };
-        for (i, p) in self.patterns.iter().enumerate() {
-            let hit = match p {
-                Pattern::Json(e) => eval_expr(e, &memo),
+        for (i, p) in self.compiled.iter().enumerate() {
+            let hit = match p.pattern() {
+                Pattern::Json(_) => p.matches_event(&memo),
                 other => other.matches_json(event),
             };
             if hit {
@@ -293,9 +296,8 @@ impl PatternSet {
             v: event,
             cache: std::array::from_fn(|_| Cell::new(None)),
         };
-        match self.patterns.first() {
-            Some(Pattern::Json(e)) => eval_expr(e, &memo),
-            Some(other) => other.matches_json(event),
+        match self.compiled.first() {
+            Some(p) => p.matches_event(&memo),
             None => false,
         }
     }
@@ -320,13 +322,6 @@ impl PatternSet {
 fn addr_hash(addr: usize, size: usize) -> usize {
     let h = (addr as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     (h >> (64 - size.trailing_zeros())) as usize & (size - 1)
-}
-
-fn collect_selectors<'p>(e: &'p Expr, out: &mut Vec<&'p Selector>) {
-    match e {
-        Expr::Or(v) | Expr::And(v) => v.iter().for_each(|e| collect_selectors(e, out)),
-        Expr::Compare { selector, .. } | Expr::Test { selector, .. } => out.push(selector),
-    }
 }
 
 /// Inserts the path of `steps` into the trie; returns its last node.
