@@ -210,3 +210,22 @@ fn usage_errors_exit_2() {
         assert!(text(&o).contains(needle), "{args:?}: {}", text(&o));
     }
 }
+
+#[test]
+fn from_evidence_the_engine_alone_decides_and_says_so() {
+    let ev = format!(
+        "{}/../trailwarden-remediate/tests/fixtures/compliant-4.3-own-names.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_trailwarden"))
+        .args(["verify", "--evidence", &ev, "--controls", "4.3"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = text(&o);
+    assert!(out.starts_with("OK     4.3 "), "{out}");
+    assert!(
+        out.contains("AWS TestMetricFilter: not tried (--evidence)"),
+        "{out}"
+    );
+}
