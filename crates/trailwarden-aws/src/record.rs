@@ -12,7 +12,12 @@
 //!   every attempt, with the config bag in hand, so this sees every signed operation of every client made from
 //!   the config. The cache itself is unchanged: the wrapper only reads the metadata and delegates.
 //!
-//! Both record the same names; a test runs the real code against moto with the log installed and compares the
+//! One call escapes both: aws-config's assume-role credentials provider builds its STS client with no identity
+//! cache and no interceptor of ours. [`OperationLog::install`] therefore also wraps the config's HTTP client and
+//! records, from the request itself, exactly that operation (an STS query request whose `Action` is
+//! `AssumeRole`). Every other operation is recorded from the SDK's metadata.
+//!
+//! All paths record the same names; a test runs the real code against moto with the log installed and compares the
 //! operations seen with the IAM policy [`crate::permissions`] prints.
 
 use std::collections::BTreeMap;
@@ -22,12 +27,16 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use aws_config::identity::IdentityCache;
 use aws_config::SdkConfig;
 use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+    SharedHttpConnector,
+};
 use aws_smithy_runtime_api::client::identity::{
     IdentityFuture, ResolveCachedIdentity, SharedIdentityCache, SharedIdentityResolver,
 };
 use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
-use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, Metadata};
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 
@@ -104,15 +113,21 @@ impl OperationLog {
         self.entries().clear();
     }
 
-    /// `config` with this log watching every signed operation of every client made from it.
+    /// `config` with this log watching every signed operation of every client made from it, and the
+    /// `AssumeRole` calls of credentials providers made from it.
     pub fn install(&self, config: &SdkConfig) -> SdkConfig {
         let inner = config
             .identity_cache()
             .unwrap_or_else(|| SharedIdentityCache::new(IdentityCache::lazy().build()));
+        let http = config.http_client().unwrap_or_else(crate::sdk::http_client);
         config
             .to_builder()
             .identity_cache(RecordingCache {
                 inner,
+                log: self.clone(),
+            })
+            .http_client(RecordingHttp {
+                inner: http,
                 log: self.clone(),
             })
             .build()
@@ -157,9 +172,79 @@ impl ResolveCachedIdentity for RecordingCache {
     }
 }
 
+/// The config's HTTP client, recording the `AssumeRole` requests nothing else sees.
+#[derive(Debug)]
+struct RecordingHttp {
+    inner: SharedHttpClient,
+    log: OperationLog,
+}
+
+impl HttpClient for RecordingHttp {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        SharedHttpConnector::new(RecordingConnector {
+            inner: self.inner.http_connector(settings, components),
+            log: self.log.clone(),
+        })
+    }
+
+    fn connector_metadata(
+        &self,
+    ) -> Option<aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata> {
+        self.inner.connector_metadata()
+    }
+}
+
+#[derive(Debug)]
+struct RecordingConnector {
+    inner: SharedHttpConnector,
+    log: OperationLog,
+}
+
+impl HttpConnector for RecordingConnector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        if is_assume_role(&request) {
+            self.log.record("STS", "AssumeRole");
+        }
+        self.inner.call(request)
+    }
+}
+
+/// An STS query-protocol `AssumeRole` request (form body `Action=AssumeRole&Version=2011-06-15&...`).
+fn is_assume_role(request: &HttpRequest) -> bool {
+    let Some(body) = request.body().bytes() else {
+        return false;
+    };
+    let form = String::from_utf8_lossy(body);
+    let mut pairs = form.split('&');
+    let action = pairs.clone().any(|p| p == "Action=AssumeRole");
+    action && pairs.any(|p| p == "Version=2011-06-15")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_sts_assume_role_requests_are_recognised_on_the_wire() {
+        let request =
+            |body: &'static str| HttpRequest::new(aws_smithy_types::body::SdkBody::from(body));
+        assert!(is_assume_role(&request(
+            "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A1%3Arole%2FA"
+        )));
+        assert!(!is_assume_role(&request(
+            "Action=GetCallerIdentity&Version=2011-06-15"
+        )));
+        assert!(!is_assume_role(&request(
+            "Action=AssumeRoleWithSAML&Version=2011-06-15"
+        )));
+        assert!(!is_assume_role(&request(
+            "Action=AssumeRole&Version=2010-03-31"
+        )));
+    }
 
     #[test]
     fn clones_share_one_log_and_count_repeats() {
