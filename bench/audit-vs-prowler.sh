@@ -5,7 +5,9 @@
 #   RUNS=1 bench/audit-vs-prowler.sh     # quicker
 #
 # What it does:
-# 1. bench/.venv (gitignored): pinned Prowler + moto[server], installed once (PROWLER_VERSION, MOTO_VERSION).
+# 1. bench/.venv (gitignored): pinned Prowler, installed once (PROWLER_VERSION). moto comes from the repository's
+#    .venv (scripts/setup-moto.sh, the version the tests pin): asking pip for prowler and moto[server] in one venv
+#    left its resolver backtracking for minutes (Prowler pins boto3/botocore and Flask's stack exactly).
 # 2. target/release/trailwarden, built once if missing (`cargo build --release -p trailwarden`).
 # 3. moto's server wrapped by bench/audit/counting_moto.py, which logs every AWS request with the region and
 #    service it was signed for, so both tools are counted the same way (from the server's side).
@@ -24,7 +26,8 @@ MOTO_VERSION="${MOTO_VERSION:-5.2.5}"
 RUNS="${RUNS:-3}"
 VENV="$ROOT/bench/.venv"
 OUT="$ROOT/bench/out/audit-vs-prowler"
-TW="$ROOT/target/release/trailwarden"
+# TRAILWARDEN_BIN: a prebuilt binary (e.g. built from a clean `git archive` while the tree is mid-edit).
+TW="${TRAILWARDEN_BIN:-$ROOT/target/release/trailwarden}"
 
 # The 16 Prowler checks of CIS v3.0.0 §4 (peer-checkers.md §1, names as in Prowler's check list).
 PROWLER_CHECKS=(
@@ -47,15 +50,16 @@ PROWLER_CHECKS=(
 )
 
 # --- 1. the bench virtualenv ---------------------------------------------------------------------------
-if ! "$VENV/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('prowler') != '$PROWLER_VERSION' or m.version('moto') != '$MOTO_VERSION')" 2>/dev/null; then
-    echo "bench: installing prowler==$PROWLER_VERSION and moto[server]==$MOTO_VERSION into $VENV (once; several minutes)"
+if ! "$VENV/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('prowler') != '$PROWLER_VERSION')" 2>/dev/null; then
+    echo "bench: installing prowler==$PROWLER_VERSION into $VENV (once; about 10 minutes)"
     [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-        "prowler==$PROWLER_VERSION" "moto[server]==$MOTO_VERSION"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "prowler==$PROWLER_VERSION"
 fi
+MOTO_VERSION="$MOTO_VERSION" scripts/setup-moto.sh
+MOTO_PY="$ROOT/.venv/bin/python"
 
 # --- 2. the release binary -----------------------------------------------------------------------------
-if [ ! -x "$TW" ] || [ -n "${REBUILD:-}" ]; then
+if [ -z "${TRAILWARDEN_BIN:-}" ] && { [ ! -x "$TW" ] || [ -n "${REBUILD:-}" ]; }; then
     echo "bench: cargo build --release -p trailwarden"
     cargo build --release -p trailwarden
 fi
@@ -63,11 +67,11 @@ fi
 # --- 3. moto, counted ----------------------------------------------------------------------------------
 rm -rf "$OUT"
 mkdir -p "$OUT"
-PORT=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 URL="http://127.0.0.1:$PORT"
 LOG="$OUT/requests.ndjson"
 : >"$LOG"
-"$VENV/bin/python" "$ROOT/bench/audit/counting_moto.py" "$PORT" "$LOG" >"$OUT/moto.log" 2>&1 &
+"$MOTO_PY" "$ROOT/bench/audit/counting_moto.py" "$PORT" "$LOG" >"$OUT/moto.log" 2>&1 &
 MOTO_PID=$!
 trap 'kill "$MOTO_PID" 2>/dev/null || true' EXIT
 for _ in $(seq 120); do
@@ -83,7 +87,7 @@ export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_M
 unset AWS_PROFILE
 
 # --- 4. seed -------------------------------------------------------------------------------------------
-"$VENV/bin/python" "$ROOT/bench/audit/seed.py" "$URL" "$OUT/scenario.json"
+"$MOTO_PY" "$ROOT/bench/audit/seed.py" "$URL" "$OUT/scenario.json"
 PHASES="$OUT/phases.tsv"
 printf 'phase\tfirst_line\tlast_line\twall_s\texit\n' >"$PHASES"
 echo "seed	1	$(wc -l <"$LOG")	-	0" >>"$PHASES"
@@ -114,10 +118,13 @@ tw_run() {
     "$TW" audit --endpoint-url "$URL" --regions all --format json --output "$OUT/trailwarden-$1.json"
 }
 prowler_run() {
-    # Recent botocore sends every client to AWS_ENDPOINT_URL. `-z`: exit 0 even with FAIL findings.
-    AWS_ENDPOINT_URL="$URL" "$VENV/bin/prowler" aws --checks "${PROWLER_CHECKS[@]}" \
+    # Recent botocore sends every client to AWS_ENDPOINT_URL. The dead proxy keeps anything that would not
+    # go there (a version check, a missed endpoint) off the network: it fails instead. `-z`: exit 0 even with
+    # FAIL findings.
+    AWS_ENDPOINT_URL="$URL" HTTPS_PROXY=http://127.0.0.1:9 HTTP_PROXY=http://127.0.0.1:9 NO_PROXY=127.0.0.1,localhost \
+        "$VENV/bin/prowler" aws --checks "${PROWLER_CHECKS[@]}" \
         --output-formats json-ocsf csv --output-directory "$OUT/prowler-$1" --output-filename prowler \
-        --no-banner -z >"$OUT/prowler-$1.stdout" 2>"$OUT/prowler-$1.stderr"
+        --no-banner --log-level ERROR -z >"$OUT/prowler-$1.stdout" 2>"$OUT/prowler-$1.stderr"
 }
 for i in $(seq "$RUNS"); do
     phase "trailwarden-$i" tw_run "$i"
@@ -128,6 +135,6 @@ echo "load_after	$(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.tsv"
 # --- 6. report -----------------------------------------------------------------------------------------
 {
     echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'); load $(cut -f2 "$OUT/machine.tsv" | paste -sd'→' | sed 's/→/ before → /; s/$/ after/')"
-    echo "- trailwarden $("$TW" --version 2>/dev/null | awk '{print $NF}') (release build, commit $(git rev-parse --short HEAD)), prowler $PROWLER_VERSION, moto $MOTO_VERSION, $(date -u '+%Y-%m-%d %H:%M UTC')"
-    "$VENV/bin/python" "$ROOT/bench/audit/report.py" "$OUT"
+    echo "- trailwarden $("$TW" --version 2>/dev/null | awk '{print $NF}') (release build $TW, tree at commit $(git rev-parse --short HEAD)), prowler $PROWLER_VERSION, moto $MOTO_VERSION, $(date -u '+%Y-%m-%d %H:%M UTC')"
+    python3 "$ROOT/bench/audit/report.py" "$OUT"
 } | tee "$OUT/summary.md"

@@ -59,7 +59,9 @@ CASES = {
     "4.2": ("textbook", [(HOME, "console-signin-no-mfa", CIS["4.2"])], "ok", ("PASS", "PASS")),
     "4.3": ("textbook", [(HOME, "root-usage", CIS["4.3"])], "ok", ("PASS", "PASS")),
     "4.4": ("alarm on the filter's metric name but in namespace LogMetrics (the filter publishes to CISBenchmark)",
-            [(HOME, "iam-policy-changes", CIS["4.4"])], "wrong-namespace", ("FAIL", "PASS")),
+            # peer-checkers.md §1 (snapshot 2026-08-21) says Prowler ignores the namespace; 5.46.0's
+            # check_cloudwatch_log_metric_filter compares it (and the region) when both sides have one.
+            [(HOME, "iam-policy-changes", CIS["4.4"])], "wrong-namespace", ("FAIL", "FAIL")),
     "4.5": ("alarm without any action (no SNS topic)",
             [(HOME, "cloudtrail-config-changes", CIS["4.5"])], "no-actions", ("FAIL", "PASS")),
     "4.6": ("textbook clauses in reverse order",
