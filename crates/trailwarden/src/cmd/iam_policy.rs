@@ -210,7 +210,7 @@ fn text(mode: Mode, options: &PolicyOptions) -> String {
         if writes == 0 {
             "read-only".to_owned()
         } else {
-            format!("{writes} of them change the account")
+            format!("{writes} of IAM's write access level")
         }
     );
     for statement in doc["Statement"].as_array().into_iter().flatten() {
