@@ -30,11 +30,13 @@ const RUNS: usize = 8;
 /// The receiver answers after this long, so a full run's deliveries take seconds, not milliseconds.
 const ANSWER_DELAY: Duration = Duration::from_millis(10);
 
-/// One delivery the receiver accepted: which run sent it, and its idempotency key.
+/// One delivery the receiver accepted: which run sent it, its idempotency key, and the alerts it
+/// carries as `event id#control` (one, or a group's).
 #[derive(Clone, Debug)]
 struct Received {
     run: usize,
     key: String,
+    alerts: Vec<String>,
 }
 
 /// A loopback HTTP/1.1 receiver: records each complete request (path → run number, verified
@@ -91,15 +93,25 @@ fn receive(mut stream: std::net::TcpStream) -> Option<Received> {
     let v: Value = serde_json::from_slice(&body).unwrap();
     let key = header("idempotency-key").to_string();
     assert_eq!(key, v["idempotency_key"].as_str().unwrap());
-    assert!(
-        v["group"].is_null(),
-        "--group-window 0 with distinct times must not group: {v}"
-    );
+    let control = v["facts"]["Control"].as_str().unwrap();
+    let alerts = match v["group"]["event_ids"].as_array() {
+        None => vec![format!(
+            "{}#{control}",
+            v["alert"]["event_id"].as_str().unwrap()
+        )],
+        Some(ids) => {
+            // Groups list at most 20 ids; ours stay far below that.
+            assert_eq!(ids.len() as u64, v["group"]["count"].as_u64().unwrap());
+            ids.iter()
+                .map(|id| format!("{}#{control}", id.as_str().unwrap()))
+                .collect()
+        }
+    };
     let run = path.strip_prefix("/run-")?.parse().ok()?;
     std::thread::sleep(ANSWER_DELAY);
     let _ =
         stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
-    Some(Received { run, key })
+    Some(Received { run, key, alerts })
 }
 
 fn now() -> u64 {
@@ -179,7 +191,7 @@ fn generate(dir: &Path) -> BTreeSet<String> {
     expected
 }
 
-fn detect(logs: &Path, state: &Path, port: u16, run: usize) -> Command {
+fn detect(logs: &Path, state: &Path, port: u16, run: usize, window: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_trailwarden"));
     cmd.arg("detect")
         .arg(logs)
@@ -187,7 +199,7 @@ fn detect(logs: &Path, state: &Path, port: u16, run: usize) -> Command {
             "--format",
             "jsonl",
             "--group-window",
-            "0",
+            window,
             "--mode",
             "event",
         ])
@@ -205,8 +217,8 @@ fn detect(logs: &Path, state: &Path, port: u16, run: usize) -> Command {
     cmd
 }
 
-fn temp() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tw-detect-crash-{}", std::process::id()));
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tw-detect-crash-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("logs")).unwrap();
     dir
@@ -221,11 +233,36 @@ fn kill(mut child: Child) {
     child.wait().unwrap();
 }
 
+/// One notification per alert: every idempotency key is one event's.
 #[test]
 fn kill_9_mid_run_neither_loses_nor_repeats_an_alert() {
+    let log = crash_scenario("single", "0", 1..=25);
+    assert!(log
+        .iter()
+        .all(|x| x.alerts.len() == 1 && x.alerts[0] == x.key));
+}
+
+/// The default 300 s window: alerts travel in groups (per actor), counted by their event ids.
+#[test]
+fn kill_9_mid_run_with_grouped_notifications() {
+    let log = crash_scenario("grouped", "300", 1..=4);
+    assert!(
+        log.iter().any(|x| x.alerts.len() > 1),
+        "nothing was grouped"
+    );
+}
+
+/// Generates the logs, runs the detector [`RUNS`] times killing each run (odd runs after a
+/// number of its requests drawn from `kill_after`), then once to completion, and checks the
+/// receiver's log; returns it.
+fn crash_scenario(
+    name: &str,
+    window: &str,
+    kill_after: std::ops::RangeInclusive<usize>,
+) -> Vec<Received> {
     let seed = fastrand::u64(..);
     let mut rng = fastrand::Rng::with_seed(seed);
-    let dir = temp();
+    let dir = temp(name);
     let logs = dir.join("logs");
     let state = dir.join("state.redb");
     let expected = generate(&logs);
@@ -236,7 +273,7 @@ fn kill_9_mid_run_neither_loses_nor_repeats_an_alert() {
     // Runs killed while still running, and how many requests each had sent by then.
     let mut killed: Vec<usize> = Vec::new();
     for run in 0..RUNS {
-        let mut child = detect(&logs, &state, port, run).spawn().unwrap();
+        let mut child = detect(&logs, &state, port, run, window).spawn().unwrap();
         let t0 = Instant::now();
         if run % 2 == 0 {
             // Anywhere in start-up, reading and committing the inputs to the outbox.
@@ -244,7 +281,7 @@ fn kill_9_mid_run_neither_loses_nor_repeats_an_alert() {
         } else {
             // During delivery: after this run's n-th request reached the receiver, plus up to two
             // answer delays, so the kill lands before, during or after an answer and its removal.
-            let n = rng.usize(1..=25);
+            let n = rng.usize(kill_after.clone());
             while sent_by(&seen, run) < n && child.try_wait().unwrap().is_none() {
                 std::thread::sleep(Duration::from_millis(1));
             }
@@ -267,7 +304,7 @@ fn kill_9_mid_run_neither_loses_nor_repeats_an_alert() {
             Some(status) => assert_eq!(status.code(), Some(1), "run {run} failed"),
         }
     }
-    let last = detect(&logs, &state, port, RUNS).output().unwrap();
+    let last = detect(&logs, &state, port, RUNS, window).output().unwrap();
     assert!(
         matches!(last.status.code(), Some(0 | 1)),
         "the final run failed: {}",
@@ -294,16 +331,20 @@ fn kill_9_mid_run_neither_loses_nor_repeats_an_alert() {
     );
 
     // Nothing lost, nothing invented.
-    let delivered: BTreeSet<String> = log.iter().map(|x| x.key.clone()).collect();
+    let delivered: BTreeSet<String> = log.iter().flat_map(|x| x.alerts.clone()).collect();
     assert_eq!(delivered, expected, "{}", diag());
 
-    // Duplicates only in the documented window: every copy of a key but its last must be the
-    // last request a killed run sent (accepted by the receiver, killed before the outbox removal).
+    // Duplicates only in the documented window: every copy of an alert but its last must be in
+    // the last request a killed run sent (accepted by the receiver, killed before the outbox
+    // removal). At most one such request per kill.
     let mut copies: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, x) in log.iter().enumerate() {
-        copies.entry(&x.key).or_default().push(i);
+        for a in &x.alerts {
+            copies.entry(a).or_default().push(i);
+        }
     }
     let mut duplicates = 0;
+    let mut resent = BTreeSet::new();
     for (key, at) in &copies {
         for &i in &at[..at.len() - 1] {
             let run = log[i].run;
@@ -314,16 +355,25 @@ fn kill_9_mid_run_neither_loses_nor_repeats_an_alert() {
                 diag()
             );
             duplicates += 1;
+            resent.insert(i);
         }
     }
-    assert!(duplicates <= killed.len(), "{}", diag());
+    assert!(resent.len() <= killed.len(), "{}", diag());
 
     // The state is drained: a rerun sends nothing.
     let before = log.len();
-    let again = detect(&logs, &state, port, RUNS + 1).output().unwrap();
+    let summary = format!(
+        "{duplicates} duplicate alerts in {} requests; {}",
+        resent.len(),
+        diag()
+    );
+    let again = detect(&logs, &state, port, RUNS + 1, window)
+        .output()
+        .unwrap();
     assert!(matches!(again.status.code(), Some(0 | 1)));
     assert_eq!(seen.lock().unwrap().len(), before, "a rerun sent again");
 
     let _ = std::fs::remove_dir_all(&dir);
-    eprintln!("detect crash test: {duplicates} duplicates; {}", diag());
+    eprintln!("detect crash test ({name}): {summary}");
+    log
 }
