@@ -134,7 +134,7 @@ echo "load_after	$(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.tsv"
 
 # --- 6. report -----------------------------------------------------------------------------------------
 {
-    echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'); load $(cut -f2 "$OUT/machine.tsv" | paste -sd'→' | sed 's/→/ before → /; s/$/ after/')"
+    echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'); load average $(sed -n 1p "$OUT/machine.tsv" | cut -f2) before, $(sed -n 2p "$OUT/machine.tsv" | cut -f2) after"
     echo "- trailwarden $("$TW" --version 2>/dev/null | awk '{print $NF}') (release build $TW, tree at commit $(git rev-parse --short HEAD)), prowler $PROWLER_VERSION, moto $MOTO_VERSION, $(date -u '+%Y-%m-%d %H:%M UTC')"
     python3 "$ROOT/bench/audit/report.py" "$OUT"
 } | tee "$OUT/summary.md"
