@@ -230,10 +230,12 @@ impl<'a> NotifyStage<'a> {
             match failure {
                 None => {
                     self.counts.sent += 1;
-                    for m in &members {
-                        self.state.delivered(m.id).map_err(Box::new)?;
-                        self.counts.delivered += 1;
-                    }
+                    // One transaction for the whole group: removing members one by one, a kill
+                    // in between would leave a rest that the next run regroups and re-sends under
+                    // a new idempotency key, which receivers cannot drop as a duplicate.
+                    let ids: Vec<u64> = members.iter().map(|m| m.id).collect();
+                    self.state.delivered_all(&ids).map_err(Box::new)?;
+                    self.counts.delivered += ids.len() as u64;
                 }
                 Some(why) => {
                     self.counts.failed += 1;

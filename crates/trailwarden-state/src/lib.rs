@@ -385,6 +385,25 @@ impl State {
         Ok(removed)
     }
 
+    /// Removes all of `ids` from the outbox in **one** transaction (the members of one grouped
+    /// notification): a crash removes either all or none, so the next run sends the same group
+    /// again under the same idempotency key instead of a regrouped rest under a new one.
+    /// Returns how many were there.
+    pub fn delivered_all(&self, ids: &[u64]) -> Result<u64, StateError> {
+        let tx = self.storage(self.db.begin_write())?;
+        let mut removed = 0;
+        {
+            let mut table = self.storage(tx.open_table(OUTBOX))?;
+            for id in ids {
+                if self.storage(table.remove(*id))?.is_some() {
+                    removed += 1;
+                }
+            }
+        }
+        self.storage(tx.commit())?;
+        Ok(removed)
+    }
+
     /// Notes a failed delivery round of entry `id` (it stays in the outbox). Returns whether it exists.
     pub fn record_failure(&self, id: u64, error: &str) -> Result<bool, StateError> {
         self.update_entry(id, |e| {
