@@ -359,6 +359,23 @@ fn crash_scenario(
         }
     }
     assert!(resent.len() <= killed.len(), "{}", diag());
+    // And each re-sent request is sent again as the same notification, so the receiver can drop
+    // it by its idempotency key.
+    for &i in &resent {
+        let again = log[i + 1..]
+            .iter()
+            .find(|x| x.alerts.iter().any(|a| log[i].alerts.contains(a)))
+            .unwrap();
+        assert_eq!(
+            (&again.key, &again.alerts),
+            (&log[i].key, &log[i].alerts),
+            "re-sent under another idempotency key ({}) {:?}",
+            diag(),
+            log.iter()
+                .map(|x| (x.run, x.key.as_str()))
+                .collect::<Vec<_>>()
+        );
+    }
 
     // The state is drained: a rerun sends nothing.
     let before = log.len();
