@@ -5,6 +5,9 @@
 //! `trailwarden-state`: a notification the receiver accepted just before the kill, whose outbox
 //! removal never committed, is sent again after the restart.
 //!
+//! Both with one notification per alert (`--group-window 0`) and with the default grouping, where
+//! a re-sent group must keep its idempotency key (its members leave the outbox together).
+//!
 //! Each run posts to its own URL path (`/run-<n>`), so every received request is attributed to the
 //! process that sent it without any timing guesswork.
 
@@ -39,9 +42,10 @@ struct Received {
     alerts: Vec<String>,
 }
 
-/// A loopback HTTP/1.1 receiver: records each complete request (path → run number, verified
-/// signature, idempotency key), then answers 200 after [`ANSWER_DELAY`]. A request cut short by a
-/// kill is not a delivery and is not recorded; a client gone before the answer is ignored.
+/// A loopback HTTP/1.1 receiver, one request at a time: checks each complete request's signature,
+/// answers 200 after [`ANSWER_DELAY`] and records it (path → run number, idempotency key, alerts).
+/// A request cut short by a kill is not a delivery and is not recorded; one whose sender died
+/// while waiting for the answer was accepted, and is (the documented duplicate window).
 fn serve() -> (u16, Arc<Mutex<Vec<Received>>>) {
     let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
     let port = listener.local_addr().unwrap().port();
