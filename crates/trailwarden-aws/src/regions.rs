@@ -39,10 +39,12 @@ pub const ENABLED_BY_DEFAULT: &[&str] = &[
 pub const OPT_IN: &[&str] = &[
     "af-south-1",
     "ap-east-1",
+    "ap-east-2",
     "ap-south-2",
     "ap-southeast-3",
     "ap-southeast-4",
     "ap-southeast-5",
+    "ap-southeast-6",
     "ap-southeast-7",
     "ca-west-1",
     "eu-central-2",
