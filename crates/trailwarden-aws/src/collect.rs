@@ -29,7 +29,8 @@ use trailwarden_evidence::{
 use crate::accounts::{self, Identity};
 use crate::cloudtrail::{self, TrailSummary};
 use crate::error::{ApiError, CollectError};
-use crate::options::{AccountSelection, CollectOptions, Progress, RegionSelection};
+use crate::options::{AccountSelection, CollectOptions, RegionSelection};
+use crate::progress::Reporter;
 use crate::regions::{self, RegionStatus};
 use crate::sdk::{self, CallCounter, RegionClients, SdkOptions};
 use crate::{alarms, logs, securityhub, sns};
@@ -115,6 +116,7 @@ pub async fn collect_async(options: &CollectOptions) -> Result<CollectReport, Co
             options.concurrency
         })),
         api_calls: Vec::new(),
+        progress: Reporter::new(options.progress),
     };
     let mut evidence = Evidence::new(
         now_rfc3339(),
@@ -178,6 +180,7 @@ struct Run<'a> {
     options: &'a CollectOptions,
     limit: Arc<Semaphore>,
     api_calls: Vec<ApiCalls>,
+    progress: Reporter,
 }
 
 /// What one region answered in the first pass.
@@ -190,9 +193,7 @@ struct RegionPass {
 
 impl Run<'_> {
     fn say(&self, line: String) {
-        if self.options.progress == Progress::Lines {
-            eprintln!("trailwarden: {line}");
-        }
+        self.progress.say(&line);
     }
 
     fn record_calls(&mut self, account_id: &str, region: &str, counter: &CallCounter) {
@@ -342,23 +343,18 @@ impl Run<'_> {
         };
 
         // 1. Per region: trails, alarms, Security Hub.
+        self.progress.account_start(&account_id, active.len());
         let tasks: Vec<_> = active
             .iter()
             .map(|region| {
                 let c = region_clients(region);
-                let show = self.options.progress == Progress::Lines;
+                let progress = self.progress.clone();
                 let account = account_id.clone();
                 async move {
                     let trails = cloudtrail::describe_trails(&c).await;
                     let alarms = alarms::metric_alarms(&c).await;
                     let hub = securityhub::status(&c).await;
-                    if show {
-                        eprintln!(
-                            "trailwarden: account {account} {}: {}",
-                            c.region,
-                            summary(&trails, &alarms, &hub)
-                        );
-                    }
+                    progress.region_done(&account, &c.region, &summary(&trails, &alarms, &hub));
                     RegionPass {
                         region: c.region.clone(),
                         trails,

@@ -28,6 +28,7 @@ pub mod error;
 mod logs;
 mod options;
 pub mod permissions;
+mod progress;
 pub mod record;
 pub mod regions;
 pub mod sdk;

@@ -55,6 +55,8 @@ pub enum Progress {
     Quiet,
     /// One plain line per account and region.
     Lines,
+    /// A bar counting the current account's regions, the same lines printed above it (for a terminal).
+    Bar,
 }
 
 /// Everything [`crate::collect`] needs.

@@ -80,10 +80,14 @@ impl Selection {
         Ok(options)
     }
 
-    /// Collects the evidence from AWS, with a progress line per account and region on stderr unless `quiet`.
+    /// Collects the evidence from AWS, with progress on stderr unless `quiet`: a bar on a terminal, else a plain
+    /// line per account and region.
     pub fn collect(&self, quiet: bool) -> anyhow::Result<Evidence> {
+        // A bar only where someone watches it; pipes and logs keep the plain lines scripts and tests read.
         let progress = if quiet {
             Progress::Quiet
+        } else if std::io::stderr().is_terminal() {
+            Progress::Bar
         } else {
             Progress::Lines
         };
