@@ -419,6 +419,10 @@ fn wildcard_filter_covering_the_pattern_passes() {
     });
     let f = audit(&a, US);
     assert_pass(&f, "4.12");
+    // The wildcards also match names outside the list: noted, not failed.
+    let d = &get(&f, "4.12").details;
+    assert_eq!(d["cis_exact"], false, "{d}");
+    assert!(d["broader_example"]["eventName"].is_string(), "{d}");
 }
 
 #[test]
@@ -605,6 +609,11 @@ fn two_trails_one_compliant_passes() {
     let f = audit(&a, US);
     for id in ids(1..=15) {
         assert_pass(&f, &id);
+        let reason = &get(&f, &id).reason;
+        assert!(
+            reason.starts_with("monitored: trail audit-trail →"),
+            "{reason}"
+        );
     }
 }
 
@@ -621,6 +630,25 @@ fn everything_homed_in_eu_west_1_passes_there() {
         assert_pass(&f, id);
         assert_eq!(get(&f, id).region, eu);
     }
+    // Home region elsewhere, eu-west-1 among the audited regions: the chain is still found there.
+    let f = audit_args(
+        &a,
+        &[
+            "--region",
+            US,
+            "--regions",
+            "us-east-1,eu-west-1",
+            "--controls",
+            "4.12",
+        ],
+    );
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_pass(&f, "4.12");
+    assert_eq!(
+        get(&f, "4.12").region,
+        eu,
+        "the finding is about the log group's region"
+    );
 }
 
 #[test]
