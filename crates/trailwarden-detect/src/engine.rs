@@ -8,6 +8,14 @@
 //! chunks, so alerts keep the order of their records whatever the thread count). A batch is
 //! flushed at the end of every input, before [`Source::finished`] is called.
 //!
+//! Matching works on the raw record bytes: one [`PatternSet`] built from every rule scans each
+//! record once (literal prefilter first), and only the records that match something (a few
+//! percent of real traffic) are parsed into a `serde_json::Value` to build their alerts. The
+//! decoder reads `eventID` and `eventTime` without a `Value` ([`crate::source::head`]), so
+//! duplicate detection and the time window still see every record. [`Detector::with_fast_path`]
+//! turns this off (every record parsed, each rule evaluated on the `Value`); both give the same
+//! alerts, stats and problems.
+//!
 //! The stages after matching are sinks: the printers, and around them [`crate::notify::NotifyStage`]
 //! (grouping per actor/control, or CloudWatch alarm state, for notifications only — never in front
 //! of the jsonl stream). [`Sink::input_done`] is called after an input's last alert and before
@@ -15,9 +23,12 @@
 
 use std::io;
 
+use cwl_filter::set::{PatternSet, Scratch};
+use cwl_filter::Pattern;
+
 use crate::alert::{Alert, ErrorInfo};
 use crate::dedup::{Dedup, DEFAULT_CAPACITY};
-use crate::record::{Location, Record};
+use crate::record::{Location, RawRecord, Record};
 use crate::rules::{Rule, RuleId};
 use crate::sink::Sink;
 use crate::source::{Decoder, Item, Problem, Source, MAX_RECORD_BYTES};
@@ -48,12 +59,25 @@ pub struct Stats {
 /// Matches records against rules. See the module docs.
 pub struct Detector {
     rules: Vec<Rule>,
+    /// The patterns of the rules that can match a parsed record (JSON and match-all), in rule
+    /// order; `set_rules[i]` is the rule of pattern `i`. Term and space-delimited patterns never
+    /// match a parsed record (`Pattern::matches_json`), so they stay out: in the set they would
+    /// match the raw text and the fast path would alert where the reference path does not.
+    set: PatternSet,
+    set_rules: Vec<usize>,
+    fast: bool,
     dedup: Dedup,
     record_limit: usize,
     threads: usize,
     /// `[since, until)` in Unix seconds over `eventTime`.
     window: (Option<i64>, Option<i64>),
     pub stats: Stats,
+}
+
+/// A record admitted into a batch, parsed or not.
+enum Pending {
+    Parsed(Record),
+    Raw(RawRecord),
 }
 
 /// Records matched together: big enough to keep every core busy, small enough that alerts are
@@ -64,8 +88,20 @@ const MIN_PER_THREAD: usize = 128;
 
 impl Detector {
     pub fn new(rules: Vec<Rule>) -> Detector {
+        let set_rules: Vec<usize> = (0..rules.len())
+            .filter(|&i| matches!(rules[i].pattern, Pattern::Json(_) | Pattern::MatchAll))
+            .collect();
+        let set = PatternSet::new(
+            set_rules
+                .iter()
+                .map(|&i| rules[i].pattern.clone())
+                .collect(),
+        );
         Detector {
             rules,
+            set,
+            set_rules,
+            fast: true,
             dedup: Dedup::new(DEFAULT_CAPACITY),
             record_limit: MAX_RECORD_BYTES,
             threads: std::thread::available_parallelism()
@@ -80,6 +116,13 @@ impl Detector {
     /// depend on it.
     pub fn with_threads(mut self, n: usize) -> Detector {
         self.threads = n.max(1);
+        self
+    }
+
+    /// Matches raw record bytes and parses only matching records (default: on). Off, every
+    /// record is parsed and each rule evaluated on the `Value` (the reference behaviour).
+    pub fn with_fast_path(mut self, on: bool) -> Detector {
+        self.fast = on;
         self
     }
 
@@ -113,6 +156,47 @@ impl Detector {
             .iter()
             .filter(|r| r.matches(&record.value))
             .collect();
+        self.alerts_with(record, matched)
+    }
+
+    /// The alerts of a raw record: matched on its bytes, parsed only if some rule matched.
+    /// `hits` is a reusable buffer.
+    fn raw_alerts(
+        &self,
+        raw: &RawRecord,
+        scratch: &mut Scratch,
+        hits: &mut Vec<usize>,
+    ) -> Vec<Alert> {
+        self.set.matches_into(&raw.bytes, scratch, hits);
+        if hits.is_empty() {
+            return Vec::new();
+        }
+        // The decoder validated the bytes with serde_json already; `None` cannot happen, and
+        // would mean no alerts rather than a crash.
+        let Some(record) = raw.parse() else {
+            return Vec::new();
+        };
+        let matched = hits
+            .iter()
+            .filter_map(|&i| self.set_rules.get(i).and_then(|&r| self.rules.get(r)))
+            .collect();
+        self.alerts_with(&record, matched)
+    }
+
+    fn pending_alerts(
+        &self,
+        p: &Pending,
+        scratch: &mut Scratch,
+        hits: &mut Vec<usize>,
+    ) -> Vec<Alert> {
+        match p {
+            Pending::Parsed(record) => self.alerts_for(record),
+            Pending::Raw(raw) => self.raw_alerts(raw, scratch, hits),
+        }
+    }
+
+    /// The alerts of `record` for the rules that matched it (in rule order).
+    fn alerts_with(&self, record: &Record, matched: Vec<&Rule>) -> Vec<Alert> {
         if matched.is_empty() {
             return Vec::new();
         }
@@ -167,7 +251,7 @@ impl Detector {
 
     /// Counts the record, drops it if its `eventID` was seen, and returns its alerts.
     pub fn process(&mut self, record: &Record) -> Vec<Alert> {
-        if !self.admit(record) {
+        if !self.admit(record.event_id(), record.event_time()) {
             return Vec::new();
         }
         let alerts = self.alerts_for(record);
@@ -176,10 +260,10 @@ impl Detector {
     }
 
     /// Counts the record; false if its `eventID` was already seen.
-    fn admit(&mut self, record: &Record) -> bool {
+    fn admit(&mut self, event_id: Option<&str>, event_time: Option<&str>) -> bool {
         self.stats.records += 1;
         if self.window != (None, None) {
-            if let Some(t) = record.event_time().and_then(crate::time::parse) {
+            if let Some(t) = event_time.and_then(crate::time::parse) {
                 let (since, until) = self.window;
                 if since.is_some_and(|s| t < s) || until.is_some_and(|u| t >= u) {
                     self.stats.outside += 1;
@@ -187,7 +271,7 @@ impl Detector {
                 }
             }
         }
-        if let Some(id) = record.event_id() {
+        if let Some(id) = event_id {
             if !self.dedup.insert(id) {
                 self.stats.duplicates += 1;
                 return false;
@@ -198,24 +282,27 @@ impl Detector {
 
     /// Matches a batch on up to `threads` threads (contiguous chunks, so the alerts come out in
     /// record order) and hands the alerts to the sink.
-    fn match_batch(&mut self, batch: &mut Vec<Record>, sink: &mut dyn Sink) -> io::Result<()> {
+    fn match_batch(&mut self, batch: &mut Vec<Pending>, sink: &mut dyn Sink) -> io::Result<()> {
         let threads = self
             .threads
             .min(batch.len().div_ceil(MIN_PER_THREAD))
             .max(1);
+        // One scratch per thread per batch: a few small vectors, negligible next to 2048 records.
+        let run = |part: &[Pending]| {
+            let (mut scratch, mut hits) = (Scratch::default(), Vec::new());
+            part.iter()
+                .map(|p| self.pending_alerts(p, &mut scratch, &mut hits))
+                .collect::<Vec<_>>()
+        };
         let results: Vec<Vec<Alert>> = if threads == 1 {
-            batch.iter().map(|r| self.alerts_for(r)).collect()
+            run(batch)
         } else {
             let chunk = batch.len().div_ceil(threads);
-            let this = &*self;
+            let run = &run;
             std::thread::scope(|scope| {
                 let handles: Vec<_> = batch
                     .chunks(chunk)
-                    .map(|part| {
-                        scope.spawn(move || {
-                            part.iter().map(|r| this.alerts_for(r)).collect::<Vec<_>>()
-                        })
-                    })
+                    .map(|part| scope.spawn(move || run(part)))
                     .collect();
                 handles
                     .into_iter()
@@ -258,17 +345,24 @@ impl Detector {
             let mut clean = true;
             let mut input_problems = 0u64;
             let mut batch = Vec::new();
-            for item in Decoder::new(input, self.record_limit) {
-                match item {
+            for item in Decoder::new(input, self.record_limit).with_raw(self.fast) {
+                let pending = match item {
                     Item::Record(record) => {
-                        if self.admit(&record) {
-                            batch.push(record);
-                            if batch.len() >= BATCH {
-                                self.match_batch(&mut batch, sink)?;
-                            }
+                        if !self.admit(record.event_id(), record.event_time()) {
+                            continue;
                         }
+                        Pending::Parsed(record)
                     }
-                    Item::Skipped(_) => self.stats.ignored += 1,
+                    Item::Raw(raw) => {
+                        if !self.admit(raw.event_id.as_deref(), raw.event_time.as_deref()) {
+                            continue;
+                        }
+                        Pending::Raw(raw)
+                    }
+                    Item::Skipped(_) => {
+                        self.stats.ignored += 1;
+                        continue;
+                    }
                     Item::Problem(problem) => {
                         clean = false;
                         self.stats.problems += 1;
@@ -276,7 +370,12 @@ impl Detector {
                         if input_problems <= PROBLEMS_SHOWN_PER_INPUT {
                             on_problem(&problem);
                         }
+                        continue;
                     }
+                };
+                batch.push(pending);
+                if batch.len() >= BATCH {
+                    self.match_batch(&mut batch, sink)?;
                 }
             }
             // Before `finished`: a queue source may delete its message once told, so every alert

@@ -122,6 +122,31 @@ impl Record {
     }
 }
 
+/// A record not parsed yet: its bytes (one JSON object, already validated), where it came from,
+/// and the two fields every record needs before matching (duplicate detection and the time
+/// window). The detector matches the bytes directly and builds a [`Record`] only for the few
+/// records that match a rule; see [`crate::engine`].
+#[derive(Clone, Debug)]
+pub struct RawRecord {
+    pub bytes: Vec<u8>,
+    pub location: Location,
+    /// `eventID` when it is a string (as [`Record::event_id`] reads it).
+    pub event_id: Option<String>,
+    /// `eventTime` when it is a string (as [`Record::event_time`] reads it).
+    pub event_time: Option<String>,
+}
+
+impl RawRecord {
+    /// Parses the bytes into a [`Record`]. `None` only if they are not a JSON object, which the
+    /// decoder has already ruled out.
+    pub fn parse(&self) -> Option<Record> {
+        match serde_json::from_slice::<Value>(&self.bytes) {
+            Ok(v @ Value::Object(_)) => Some(Record::new(v, self.location.clone())),
+            _ => None,
+        }
+    }
+}
+
 /// Follows object keys.
 pub fn lookup<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
     path.iter().try_fold(v, |v, k| v.get(k))

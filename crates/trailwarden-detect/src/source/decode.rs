@@ -21,14 +21,18 @@ use std::sync::Arc;
 use flate2::read::MultiGzDecoder;
 use serde_json::Value;
 
+use super::head::{self, Context};
 use super::split::{Piece, SplitError, Splitter};
 use super::{Input, Problem};
-use crate::record::{Location, Record};
+use crate::record::{Location, RawRecord, Record};
 
 /// What decoding produced.
 #[derive(Debug)]
 pub enum Item {
     Record(Record),
+    /// A record left unparsed (only with [`Decoder::with_raw`]): valid JSON, an object, and a
+    /// CloudTrail record by the same rules as [`Item::Record`].
+    Raw(RawRecord),
     /// Valid input that carries no records (digest file, control message…), with the reason.
     Skipped(Skipped),
     Problem(Problem),
@@ -47,6 +51,7 @@ pub struct Decoder {
     splitter: Splitter<Box<dyn BufRead + Send>>,
     limit: usize,
     pending: VecDeque<Item>,
+    raw: bool,
 }
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
@@ -79,7 +84,40 @@ impl Decoder {
             splitter: Splitter::new(reader, input.layout, limit),
             limit,
             pending,
+            raw: false,
         }
+    }
+
+    /// Yields plain records as [`Item::Raw`] (bytes, `eventID`, `eventTime`) instead of parsing
+    /// them; anything unusual still goes through the `Value` path (see [`super::head`]).
+    pub fn with_raw(mut self, on: bool) -> Decoder {
+        self.raw = on;
+        self
+    }
+
+    /// An [`Item::Raw`] if raw mode is on and `bytes` is plainly a record; gives `bytes` back
+    /// otherwise.
+    fn try_raw(
+        &mut self,
+        bytes: Vec<u8>,
+        context: Context,
+        line: u64,
+        index: Option<u64>,
+    ) -> Option<Vec<u8>> {
+        if !self.raw {
+            return Some(bytes);
+        }
+        let Some(h) = head::read(&bytes, context) else {
+            return Some(bytes);
+        };
+        let location = self.loc(Some(line), index);
+        self.pending.push_back(Item::Raw(RawRecord {
+            bytes,
+            location,
+            event_id: h.event_id,
+            event_time: h.event_time,
+        }));
+        None
     }
 
     fn loc(&self, line: Option<u64>, record: Option<u64>) -> Location {
@@ -239,8 +277,16 @@ impl Iterator for Decoder {
                 return Some(item);
             }
             match self.splitter.next_piece()? {
-                Ok(Piece::Element { bytes, line, index }) => self.element(&bytes, line, index),
-                Ok(Piece::Value { bytes, line }) => self.value(&bytes, line),
+                Ok(Piece::Element { bytes, line, index }) => {
+                    if let Some(bytes) = self.try_raw(bytes, Context::Element, line, Some(index)) {
+                        self.element(&bytes, line, index)
+                    }
+                }
+                Ok(Piece::Value { bytes, line }) => {
+                    if let Some(bytes) = self.try_raw(bytes, Context::TopLevel, line, None) {
+                        self.value(&bytes, line)
+                    }
+                }
                 Err(e) => self.split_error(e),
             }
         }
@@ -289,6 +335,7 @@ mod tests {
                 Item::Record(r) => {
                     format!("record {} @{}", r.event_name().unwrap_or("?"), r.location)
                 }
+                Item::Raw(r) => format!("raw {:?} @{}", r.event_id, r.location),
                 Item::Skipped(s) => format!("skipped {} @{}", s.reason, s.location),
                 Item::Problem(p) => format!("problem {p}"),
             })

@@ -16,6 +16,7 @@
 pub mod aws;
 pub mod decode;
 pub mod fs;
+pub mod head;
 pub mod s3;
 pub mod split;
 pub mod sqs;
