@@ -315,6 +315,27 @@ fn read_only_selectors_fail_at_the_trail() {
 }
 
 #[test]
+fn write_only_selectors_fail_at_the_trail() {
+    let a = block_on(async {
+        let a = account("310000000022").await;
+        compliant(&a, US).await;
+        a.basic_selectors(US, TRAIL, ReadWriteType::WriteOnly, true)
+            .await;
+        a
+    });
+    let f = audit(&a, US);
+    // CIS asks for ReadWriteType All outright, so even the controls that watch only writes fail.
+    for id in ids(1..=15) {
+        assert_fail(
+            &f,
+            &id,
+            "trail",
+            "ReadWriteType is WriteOnly, CIS requires All",
+        );
+    }
+}
+
+#[test]
 fn selectors_without_management_events_fail_at_the_trail() {
     let a = block_on(async {
         let a = account("310000000007").await;
