@@ -254,6 +254,42 @@ fn trail_without_log_group_fails_at_the_log_group() {
     }
 }
 
+/// A trail delivering to a log group that does not exist; the CIS filter sits on a group of another name.
+fn trail_to_missing_group(id: &str) -> TestAccount {
+    block_on(async {
+        let a = account(id).await;
+        let missing = format!("arn:aws:logs:{US}:{}:log-group:gone:*", a.account_id);
+        a.trail(&TrailSpec {
+            log_group_arn: Some(missing),
+            ..TrailSpec::new(TRAIL, US)
+        })
+        .await;
+        a.log_group(US, GROUP).await;
+        monitor(&a, US, GROUP, &ids(12..=12)).await;
+        a
+    })
+}
+
+#[test]
+fn trail_delivering_to_a_missing_log_group_fails() {
+    let a = trail_to_missing_group("310000000023");
+    let f = audit_args(&a, &["--region", US, "--controls", "4.12"]);
+    let g = get(&f, "4.12");
+    assert_eq!(g.status, "FAIL", "{g:#?}");
+    assert!(g.reason.contains("log group gone"), "{g:#?}");
+}
+
+/// Link::LogGroup is "the trail delivers to a CloudWatch Logs group that exists"; today the finding blames
+/// the metric filter ("log group gone has no metric filters") because nothing checks that the group exists
+/// (moto, like the collector, answers DescribeMetricFilters on a missing group with an empty list).
+#[test]
+#[ignore = "known wrong link: a missing log group is blamed on the metric filter"]
+fn trail_delivering_to_a_missing_log_group_fails_at_the_log_group() {
+    let a = trail_to_missing_group("310000000024");
+    let f = audit_args(&a, &["--region", US, "--controls", "4.12"]);
+    assert_fail(&f, "4.12", "log-group", "gone");
+}
+
 #[test]
 fn single_region_trail_fails_at_the_trail() {
     let a = block_on(async {
