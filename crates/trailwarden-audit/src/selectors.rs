@@ -38,9 +38,9 @@ impl Class<'_> {
     fn describe(&self) -> String {
         let rw = if self.read_only { "read" } else { "write" };
         match (self.source, self.name) {
-            (Some(s), Some(n)) => format!("{rw} management event {n} from {s}"),
-            (None, Some(n)) => format!("{rw} management event {n}"),
-            (Some(s), None) => format!("{rw} management events from {s}"),
+            (Some(s), Some(n)) => format!("the {rw} management event {n} from {s}"),
+            (None, Some(n)) => format!("the {rw} management event {n}"),
+            (Some(s), None) => format!("the {rw} management events from {s}"),
             (None, None) => format!("all {rw} management events"),
         }
     }
@@ -87,7 +87,7 @@ pub fn delivers(selectors: &EventSelectors, needed: Needed<'_>) -> Result<(), St
                 advanced_explanation(&selectors.advanced, class)
             };
             return Err(format!(
-                "its event selectors drop the {}: {why}",
+                "its event selectors drop {}: {why}",
                 class.describe()
             ));
         }
@@ -158,7 +158,7 @@ fn advanced_rejects(s: &AdvancedSelector, class: Class<'_>) -> Result<(), String
             None => {
                 if has_conditions(f) {
                     return Err(format!(
-                        "{} {} restricts the events, so not every {} is delivered",
+                        "{} {} restricts the events, so it does not deliver {}",
                         f.field,
                         describe_conditions(f),
                         class.describe()
