@@ -1,11 +1,16 @@
 //! `--apply`: carry out a [`Plan`] through the official SDK (CloudWatch Logs `PutMetricFilter`, CloudWatch
-//! `PutMetricAlarm`, SNS `CreateTopic`/`SetTopicAttributes`/`Subscribe`).
+//! `PutMetricAlarm`, SNS `CreateTopic`/`SetTopicAttributes`/`Subscribe`; for `--setup-trail` S3, IAM,
+//! CloudWatch Logs and CloudTrail ([`setup`]); Security Hub, SQS and Lambda ([`extras`])).
 //!
 //! The evidence a plan was made from may be stale, so apply looks again before it writes, in two phases:
 //! first it checks *every* action's target name against what exists now (a resource of that name that is
 //! not what the plan would create, and not tagged `managed-by=trailwarden`, is a collision), and only when
 //! all checks pass does it write anything. A collision therefore leaves the account unchanged. An existing,
-//! identical resource is skipped, so applying twice is harmless.
+//! identical resource is skipped, so applying twice is harmless. A queue that already has a policy of its own
+//! is left alone: its action ends [`Outcome::Manual`] with the statement to add.
+
+mod extras;
+mod setup;
 
 use aws_config::Region;
 use aws_config::SdkConfig;
@@ -24,6 +29,20 @@ pub enum Outcome {
     Done,
     /// Skipped: it already exists as the plan wants it.
     AlreadyThere,
+    /// Not done, on purpose: doing it would change something trailwarden did not create. Says what a human
+    /// should do instead.
+    Manual(String),
+}
+
+/// What phase 1 found for one action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Check {
+    /// Nothing there: write it.
+    Absent,
+    /// There as planned (or ours): skip it.
+    Present,
+    /// Left to a human, with what to do.
+    Manual(String),
 }
 
 /// The result of applying a plan: each action with its outcome, in order.
@@ -62,6 +81,25 @@ pub enum ApplyError {
 
 type SdkError<E> =
     aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::http::Response>;
+
+/// The error code of a service error (`NoSuchEntity`, `TrailNotFoundException`, ...).
+fn code<E: ProvideErrorMetadata>(e: &SdkError<E>) -> Option<&str> {
+    e.as_service_error().and_then(|s| s.code())
+}
+
+fn built<T, E: std::fmt::Display>(
+    r: Result<T, E>,
+    operation: &'static str,
+    region: &str,
+    changed: bool,
+) -> Result<T, ApplyError> {
+    r.map_err(|e| ApplyError::Api {
+        operation,
+        region: region.to_string(),
+        message: e.to_string(),
+        changed,
+    })
+}
 
 fn api<'r, E: ProvideErrorMetadata + std::fmt::Debug>(
     operation: &'static str,
@@ -145,13 +183,20 @@ pub async fn apply_async(plan: &Plan, config: &SdkConfig) -> Result<ApplyReport,
     }
     // Phase 2: write.
     let mut report = ApplyReport::default();
-    for (action, present) in plan.actions.iter().zip(checks) {
+    for (action, check) in plan.actions.iter().zip(checks) {
         let changed = report.results.iter().any(|(_, o)| *o == Outcome::Done);
         let region = action.location().1;
         let cfg = in_region(config, region);
-        if present {
-            report.results.push((action.clone(), Outcome::AlreadyThere));
-            continue;
+        match check {
+            Check::Present => {
+                report.results.push((action.clone(), Outcome::AlreadyThere));
+                continue;
+            }
+            Check::Manual(why) => {
+                report.results.push((action.clone(), Outcome::Manual(why)));
+                continue;
+            }
+            Check::Absent => {}
         }
         write(action, &cfg, region, changed).await?;
         report.results.push((action.clone(), Outcome::Done));
@@ -159,8 +204,31 @@ pub async fn apply_async(plan: &Plan, config: &SdkConfig) -> Result<ApplyReport,
     Ok(report)
 }
 
+/// What exists of the target now; `Err` on a collision.
+async fn check(action: &Action, cfg: &SdkConfig) -> Result<Check, ApplyError> {
+    let present = |p: bool| if p { Check::Present } else { Check::Absent };
+    Ok(match action {
+        Action::CreateTopic(_)
+        | Action::SetTopicPolicy(_)
+        | Action::Subscribe(_)
+        | Action::PutMetricFilter(_)
+        | Action::PutMetricAlarm(_) => present(check_core(action, cfg).await?),
+        Action::CreateBucket(_)
+        | Action::PutBucketPolicy(_)
+        | Action::CreateLogGroup(_)
+        | Action::CreateRole(_)
+        | Action::PutRolePolicy(_)
+        | Action::CreateTrail(_)
+        | Action::StartLogging(_) => present(setup::check(action, cfg).await?),
+        Action::EnableSecurityHub(_)
+        | Action::EnableStandard(_)
+        | Action::SetQueuePolicy(_)
+        | Action::AddLambdaPermission(_) => extras::check(action, cfg).await?,
+    })
+}
+
 /// `Ok(true)` if the target exists as wanted (skip), `Ok(false)` if absent, `Err` on a collision.
-async fn check(action: &Action, cfg: &SdkConfig) -> Result<bool, ApplyError> {
+async fn check_core(action: &Action, cfg: &SdkConfig) -> Result<bool, ApplyError> {
     let region = action.location().1;
     match action {
         Action::CreateTopic(t) => {
@@ -198,6 +266,7 @@ async fn check(action: &Action, cfg: &SdkConfig) -> Result<bool, ApplyError> {
         Action::SetTopicPolicy(_) | Action::Subscribe(_) => Ok(false),
         Action::PutMetricFilter(f) => check_filter(f, cfg).await,
         Action::PutMetricAlarm(a) => check_alarm(a, cfg).await,
+        _ => Ok(false),
     }
 }
 
@@ -373,6 +442,17 @@ async fn write(
                 .await
                 .map_err(api("PutMetricAlarm", region, changed))?;
         }
+        Action::CreateBucket(_)
+        | Action::PutBucketPolicy(_)
+        | Action::CreateLogGroup(_)
+        | Action::CreateRole(_)
+        | Action::PutRolePolicy(_)
+        | Action::CreateTrail(_)
+        | Action::StartLogging(_) => setup::write(action, cfg, region, changed).await?,
+        Action::EnableSecurityHub(_)
+        | Action::EnableStandard(_)
+        | Action::SetQueuePolicy(_)
+        | Action::AddLambdaPermission(_) => extras::write(action, cfg, region, changed).await?,
     }
     Ok(())
 }

@@ -29,17 +29,21 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod accounts;
 pub mod apply;
 pub mod export;
 mod model;
 mod options;
+pub mod permissions;
 mod planner;
 mod policy;
 pub mod verify;
 
 pub use model::*;
 pub use options::{
-    Options, Subscriber, TopicChoice, DEFAULT_NAMESPACE, DEFAULT_TOPIC_NAME, MANAGED_BY,
+    setup_bucket_name, Options, Subscriber, TopicChoice, DEFAULT_LOG_RETENTION_DAYS,
+    DEFAULT_NAMESPACE, DEFAULT_TOPIC_NAME, MANAGED_BY, RETENTION_DAYS, SETUP_LOG_GROUP,
+    SETUP_ROLE_NAME, SETUP_ROLE_POLICY, SETUP_TRAIL_NAME,
 };
-pub use planner::{metric_name, plan};
+pub use planner::{lambda_statement_id, metric_name, plan, security_hub_standard};
 pub use policy::topic_policy;

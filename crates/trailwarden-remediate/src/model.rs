@@ -6,9 +6,13 @@
 //! region, account and name), which keeps the plan a plain, serialisable value; exports turn those ARNs into
 //! references of their own language.
 
+mod setup;
+
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+
+pub use setup::*;
 
 /// What to do, in order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -59,6 +63,28 @@ pub enum Action {
     PutMetricFilter(PutMetricFilter),
     /// `cloudwatch PutMetricAlarm` (with tags).
     PutMetricAlarm(PutMetricAlarm),
+    /// `--setup-trail`: the trail's bucket (public access blocked, tagged).
+    CreateBucket(CreateBucket),
+    /// `--setup-trail`: the bucket policy CloudTrail needs.
+    PutBucketPolicy(PutBucketPolicy),
+    /// `--setup-trail`: the trail's log group, with a retention period.
+    CreateLogGroup(CreateLogGroup),
+    /// `--setup-trail`: the CloudTrail → CloudWatch Logs role.
+    CreateRole(CreateRole),
+    /// `--setup-trail`: the role's inline policy.
+    PutRolePolicy(PutRolePolicy),
+    /// `--setup-trail`: the multi-region trail.
+    CreateTrail(CreateTrail),
+    /// `--setup-trail`: start the trail.
+    StartLogging(StartLogging),
+    /// `--enable-security-hub` (4.16).
+    EnableSecurityHub(EnableSecurityHub),
+    /// `--enable-security-hub`: the benchmark's CIS standard.
+    EnableStandard(EnableStandard),
+    /// `--subscribe sqs:ARN`: the queue policy (only where the queue has none).
+    SetQueuePolicy(SetQueuePolicy),
+    /// `--subscribe lambda:ARN`: the function's permission.
+    AddLambdaPermission(AddLambdaPermission),
 }
 
 impl Action {
@@ -70,6 +96,17 @@ impl Action {
             Action::Subscribe(x) => (&x.account, &x.region),
             Action::PutMetricFilter(x) => (&x.account, &x.region),
             Action::PutMetricAlarm(x) => (&x.account, &x.region),
+            Action::CreateBucket(x) => (&x.account, &x.region),
+            Action::PutBucketPolicy(x) => (&x.account, &x.region),
+            Action::CreateLogGroup(x) => (&x.account, &x.region),
+            Action::CreateRole(x) => (&x.account, &x.region),
+            Action::PutRolePolicy(x) => (&x.account, &x.region),
+            Action::CreateTrail(x) => (&x.account, &x.region),
+            Action::StartLogging(x) => (&x.account, &x.region),
+            Action::EnableSecurityHub(x) => (&x.account, &x.region),
+            Action::EnableStandard(x) => (&x.account, &x.region),
+            Action::SetQueuePolicy(x) => (&x.account, &x.region),
+            Action::AddLambdaPermission(x) => (&x.account, &x.region),
         };
         (a.as_str(), r.as_str())
     }
@@ -103,6 +140,45 @@ impl Action {
                 a.metric_name,
                 a.alarm_actions.join(", "),
                 a.controls.join(", ")
+            ),
+            Action::CreateBucket(b) => format!(
+                "create S3 bucket {} for the trail's log files (all public access blocked)",
+                b.bucket
+            ),
+            Action::PutBucketPolicy(p) => format!(
+                "set the policy of S3 bucket {} to let cloudtrail.amazonaws.com check its ACL and write log files",
+                p.bucket
+            ),
+            Action::CreateLogGroup(g) => format!(
+                "create log group {} (retention {} days)",
+                g.log_group_name, g.retention_days
+            ),
+            Action::CreateRole(r) => format!(
+                "create IAM role {} that cloudtrail.amazonaws.com assumes to write to CloudWatch Logs",
+                r.role_name
+            ),
+            Action::PutRolePolicy(p) => format!(
+                "put inline policy {} on IAM role {} (logs:CreateLogStream, logs:PutLogEvents on the trail's group)",
+                p.policy_name, p.role_name
+            ),
+            Action::CreateTrail(t) => format!(
+                "create multi-region trail {} (all management events, global service events, log file validation) → s3://{}, {}",
+                t.name, t.bucket, t.log_group_arn
+            ),
+            Action::StartLogging(s) => format!("start logging on trail {}", s.trail_arn),
+            Action::EnableSecurityHub(_) => {
+                "enable Security Hub (default standards off) [4.16]".to_string()
+            }
+            Action::EnableStandard(s) => {
+                format!("subscribe Security Hub to standard {}", s.standards_arn)
+            }
+            Action::SetQueuePolicy(q) => format!(
+                "let SNS topic {} send to SQS queue {} (queue policy, only if the queue has none)",
+                q.topic_arn, q.queue_arn
+            ),
+            Action::AddLambdaPermission(l) => format!(
+                "let SNS topic {} invoke Lambda function {} (permission {})",
+                l.topic_arn, l.function_arn, l.statement_id
             ),
         }
     }
@@ -205,16 +281,13 @@ pub enum PlanError {
         benchmark: String,
         valid: String,
     },
-    /// `--setup-trail` is not implemented.
-    #[error("--setup-trail is not implemented yet: create a multi-region trail delivering to CloudWatch Logs first (CIS 3.1/3.4), then run remediate again")]
-    SetupTrailNotImplemented,
 }
 
 /// A resource of the name the plan would use exists and differs (see [`PlanError::Collision`]).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{kind} '{name}' already exists in account {account}, {region} and differs from what trailwarden would create ({diff}); trailwarden never overwrites what it did not create: {hint}")]
 pub struct Collision {
-    /// `metric filter`, `alarm`, `SNS topic`.
+    /// `metric filter`, `alarm`, `SNS topic`, `trail`.
     pub kind: &'static str,
     pub name: String,
     pub account: String,

@@ -12,6 +12,27 @@ pub const DEFAULT_TOPIC_NAME: &str = "trailwarden-cis-alarms";
 /// ours from theirs.
 pub const MANAGED_BY: (&str, &str) = ("managed-by", "trailwarden");
 
+/// The trail `--setup-trail` creates (one per account, in its home region).
+pub const SETUP_TRAIL_NAME: &str = "trailwarden-cis";
+/// The log group that trail delivers to.
+pub const SETUP_LOG_GROUP: &str = "trailwarden/cloudtrail";
+/// The role CloudTrail assumes to deliver to that group (IAM names are per account, not per region).
+pub const SETUP_ROLE_NAME: &str = "trailwarden-cloudtrail-to-logs";
+/// The role's inline policy.
+pub const SETUP_ROLE_POLICY: &str = "cloudtrail-to-cloudwatch-logs";
+/// The default retention of that log group, in days (`--log-retention-days`).
+pub const DEFAULT_LOG_RETENTION_DAYS: i32 = 365;
+/// The retention periods CloudWatch Logs accepts, in days.
+pub const RETENTION_DAYS: [i32; 22] = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+/// The trail's bucket: S3 names are global, so the account and region make it unique and predictable.
+pub fn setup_bucket_name(account: &str, region: &str) -> String {
+    format!("trailwarden-cloudtrail-{account}-{region}")
+}
+
 /// Where the alarms send their notifications.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TopicChoice {
@@ -93,8 +114,14 @@ pub struct Options {
     pub namespace: String,
     /// Write Security Hub's exact pattern strings where Security Hub has one (it compares text literally).
     pub security_hub_compatible: bool,
-    /// Create a trail when no qualifying one exists (not implemented yet: the plan says so).
+    /// Create a trail (bucket, log group, role, multi-region trail) in an account that has no qualifying one.
     pub setup_trail: bool,
+    /// Retention of the log group `--setup-trail` creates; one of [`RETENTION_DAYS`].
+    pub log_retention_days: i32,
+    /// Home region of the trail `--setup-trail` creates; `None`: the account's first enabled audited region.
+    pub trail_region: Option<String>,
+    /// Remediate 4.16: enable Security Hub (and the benchmark's CIS standard where Security Hub has one).
+    pub enable_security_hub: bool,
 }
 
 impl Default for Options {
@@ -106,6 +133,9 @@ impl Default for Options {
             namespace: DEFAULT_NAMESPACE.to_string(),
             security_hub_compatible: false,
             setup_trail: false,
+            log_retention_days: DEFAULT_LOG_RETENTION_DAYS,
+            trail_region: None,
+            enable_security_hub: false,
         }
     }
 }

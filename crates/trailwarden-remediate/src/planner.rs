@@ -6,10 +6,14 @@
 //!
 //! | broken link | the plan |
 //! |---|---|
-//! | trail, log group | nothing: says what is missing (a trail is a separate CIS control) and stops for the account |
+//! | trail, log group | nothing: says what is missing (a trail is a separate CIS control); with `--setup-trail`, a new trail ([`trail`]) and everything after it |
 //! | metric filter | filter (canonical pattern) on the chain's log group + alarm + topic |
 //! | alarm | alarm on the user's existing, covering metric + topic |
 //! | topic | subscriptions (`--subscribe`) on the alarm's topic, or a report of what is pending |
+//! | Security Hub (4.16) | with `--enable-security-hub`, enable it and the benchmark's CIS standard ([`extras`]) |
+//!
+//! A subscribed SQS queue or Lambda function also gets the resource policy that lets the topic reach it
+//! ([`extras`]).
 //!
 //! Before creating anything it looks for a resource of the same name: an identical one is reused, a different
 //! one stops the whole plan ([`PlanError::Collision`]), because trailwarden never overwrites what it did not
@@ -24,8 +28,13 @@ use trailwarden_evidence::arn::{Arn, LogGroupRef};
 use trailwarden_evidence::{Alarm, ErrorKind, Evidence, MetricTransformation, Observed, Topic};
 
 use crate::model::*;
-use crate::options::{Options, TopicChoice, MANAGED_BY};
+use crate::options::{Options, TopicChoice, MANAGED_BY, RETENTION_DAYS};
 use crate::policy::topic_policy;
+
+mod extras;
+mod trail;
+
+pub use extras::{lambda_statement_id, security_hub_standard};
 
 /// Plans the remediation of every selected, failing control of every account in the evidence.
 pub fn plan(
@@ -33,8 +42,15 @@ pub fn plan(
     benchmark: &Benchmark,
     options: &Options,
 ) -> Result<Plan, PlanError> {
-    if options.setup_trail {
-        return Err(PlanError::SetupTrailNotImplemented);
+    if options.setup_trail && !RETENTION_DAYS.contains(&options.log_retention_days) {
+        return Err(PlanError::BadOption {
+            option: "--log-retention-days",
+            value: options.log_retention_days.to_string(),
+            why: format!(
+                "CloudWatch Logs accepts only these retention periods (days): {}",
+                RETENTION_DAYS.map(|d| d.to_string()).join(", ")
+            ),
+        });
     }
     if options.namespace.trim().is_empty() || options.namespace.starts_with("AWS/") {
         return Err(PlanError::BadOption {
@@ -67,6 +83,8 @@ pub fn plan(
         benchmark,
         options,
         topics: BTreeMap::new(),
+        setups: BTreeMap::new(),
+        setup_actions: Vec::new(),
         topic_actions: Vec::new(),
         control_actions: Vec::new(),
         plan: Plan::default(),
@@ -87,6 +105,10 @@ struct Planner<'a> {
     options: &'a Options,
     /// (account, region) → the topic ARN our alarms there notify (created or reused once).
     topics: BTreeMap<(String, String), String>,
+    /// account → the log group of the trail `--setup-trail` plans there (`None`: it could not plan one).
+    setups: BTreeMap<String, Option<LogGroupRef>>,
+    /// Trail, bucket, role, log group, Security Hub: before the topics.
+    setup_actions: Vec<Action>,
     topic_actions: Vec<Action>,
     control_actions: Vec<Action>,
     plan: Plan,
@@ -96,16 +118,20 @@ struct Planner<'a> {
 
 impl<'a> Planner<'a> {
     fn finding(&mut self, f: &Finding, control: &Control) -> Result<(), PlanError> {
-        if control.kind == Kind::SecurityHubEnabled {
-            self.block(f, "Security Hub is not enabled here; trailwarden remediate does not enable it yet: run `aws securityhub enable-security-hub --enable-default-standards` in this region");
-            return Ok(());
-        }
         if f.status == Status::Error {
             let why = format!(
                 "the audit could not see this link, so nothing is planned for it: {}. Fix access and collect again",
                 f.reason
             );
             self.block(f, &why);
+            return Ok(());
+        }
+        if control.kind == Kind::SecurityHubEnabled {
+            if self.options.enable_security_hub {
+                self.security_hub(f);
+            } else {
+                self.block(f, "Security Hub is not enabled here: pass --enable-security-hub to enable it (and the benchmark's CIS standard where Security Hub has one); Security Hub is billed per check and finding");
+            }
             return Ok(());
         }
         match f.link {
@@ -115,6 +141,7 @@ impl<'a> Planner<'a> {
                 self.topic_link(f);
                 Ok(())
             }
+            _ if self.options.setup_trail => self.setup_trail(f, control),
             _ => {
                 let entry = self
                     .trail_blocked
@@ -149,6 +176,16 @@ impl<'a> Planner<'a> {
             self.block(f, "the audit names no log group for this chain");
             return Ok(());
         };
+        self.filter_and_alarm_on(&group, control)
+    }
+
+    /// The control's filter (unless an identical one exists) and alarm on `group`.
+    fn filter_and_alarm_on(
+        &mut self,
+        group: &LogGroupRef,
+        control: &Control,
+    ) -> Result<(), PlanError> {
+        let group = group.clone();
         let name = metric_name(control);
         let pattern = self.pattern(control);
         let filter = PutMetricFilter {
@@ -564,7 +601,8 @@ impl<'a> Planner<'a> {
 
     /// Subscribe every `--subscribe` endpoint the topic does not have yet.
     fn subscribe(&mut self, topic_arn: &str, account: &str, region: &str, topic: Option<&Topic>) {
-        for s in &self.options.subscribers {
+        let options = self.options;
+        for s in &options.subscribers {
             let existing = topic.and_then(|t| t.subscriptions.ok()).and_then(|subs| {
                 subs.iter().find(|x| {
                     x.protocol == s.protocol && x.endpoint.as_deref() == Some(s.endpoint.as_str())
@@ -590,6 +628,8 @@ impl<'a> Planner<'a> {
                 endpoint: s.endpoint.clone(),
             });
             if !self.topic_actions.contains(&action) {
+                // The queue or function must let the topic in before SNS delivers the first message.
+                self.endpoint_permission(s, topic_arn, account);
                 self.topic_actions.push(action);
             }
         }
@@ -660,11 +700,12 @@ impl<'a> Planner<'a> {
                 region,
                 link: "trail".to_string(),
                 reason: format!(
-                    "no qualifying trail: {reason}. A multi-region trail that is logging all management events to a CloudWatch Logs group is a separate CIS control (3.1 and 3.4 in v3.0.0); trailwarden remediate stops here for this account (--setup-trail is not implemented yet)"
+                    "no qualifying trail: {reason}. A multi-region trail that is logging all management events to a CloudWatch Logs group is a separate CIS control (3.1 and 3.4 in v3.0.0); trailwarden remediate stops here for this account: fix that trail, or pass --setup-trail to create one (with its bucket, log group and role)"
                 ),
             });
         }
-        let mut actions = self.topic_actions;
+        let mut actions = self.setup_actions;
+        actions.extend(self.topic_actions);
         actions.extend(self.control_actions);
         self.plan.actions = actions;
         self.plan

@@ -4,6 +4,10 @@
 //! Every argument is single-quoted (patterns contain `$`, `"` and spaces), and each account's section first
 //! checks that the credentials in use belong to that account, so the script cannot create resources in the
 //! wrong one.
+//!
+//! The script keeps apply's rules where bash can: `create-trail` is retried while IAM propagates a new role
+//! (`retry`), and an SQS queue gets our policy only when it has none (otherwise the script prints the
+//! statement to add and goes on).
 
 use std::fmt::Write;
 
@@ -42,6 +46,17 @@ require_account() {
     echo "these commands are for account $1, but the credentials belong to $actual" >&2
     exit 1
   fi
+}
+
+# A new IAM role takes a few seconds to become usable by CloudTrail: try a command up to 7 times, 10 s apart.
+retry() {
+  local n
+  for n in 1 2 3 4 5 6; do
+    "$@" && return 0
+    echo "retrying in 10 s ($n/6)" >&2
+    sleep 10
+  done
+  "$@"
 }
 "#,
     );
@@ -113,11 +128,140 @@ require_account() {
                         tags.join(" ")
                     )
                 }
+                _ => setup_command(action, &region),
             };
             let _ = writeln!(out, "{cmd}");
         }
     }
     out
+}
+
+fn tag_list(tags: &std::collections::BTreeMap<String, String>) -> String {
+    tags.iter()
+        .map(|(k, v)| sh_quote(&format!("Key={k},Value={v}")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The queue's name and owner from its ARN (`arn:aws:sqs:REGION:ACCOUNT:NAME`).
+fn queue_parts(arn: &str) -> (&str, &str) {
+    let mut parts = arn.rsplitn(3, ':');
+    let name = parts.next().unwrap_or_default();
+    (name, parts.next().unwrap_or_default())
+}
+
+/// The commands of the setup, Security Hub and endpoint-permission actions.
+fn setup_command(action: &Action, region: &str) -> String {
+    match action {
+        Action::CreateBucket(b) => {
+            let location = if b.region == "us-east-1" {
+                String::new()
+            } else {
+                format!(
+                    " --create-bucket-configuration LocationConstraint={}",
+                    sh_quote(&b.region)
+                )
+            };
+            let tags: Vec<String> = b
+                .tags
+                .iter()
+                .map(|(k, v)| format!("{{Key={k},Value={v}}}"))
+                .collect();
+            format!(
+                "aws s3api create-bucket --region {region} --bucket {bucket}{location}\n\
+                 aws s3api put-public-access-block --region {region} --bucket {bucket} --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true\n\
+                 aws s3api put-bucket-tagging --region {region} --bucket {bucket} --tagging {}",
+                sh_quote(&format!("TagSet=[{}]", tags.join(","))),
+                bucket = sh_quote(&b.bucket)
+            )
+        }
+        Action::PutBucketPolicy(p) => format!(
+            "aws s3api put-bucket-policy --region {region} --bucket {} --policy {}",
+            sh_quote(&p.bucket),
+            sh_quote(&p.policy)
+        ),
+        Action::CreateLogGroup(g) => {
+            let tags: Vec<String> = g.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            format!(
+                "aws logs create-log-group --region {region} --log-group-name {name} --tags {}\n\
+                 aws logs put-retention-policy --region {region} --log-group-name {name} --retention-in-days {}",
+                sh_quote(&tags.join(",")),
+                g.retention_days,
+                name = sh_quote(&g.log_group_name)
+            )
+        }
+        Action::CreateRole(r) => format!(
+            "aws iam create-role --role-name {} --assume-role-policy-document {} --tags {}",
+            sh_quote(&r.role_name),
+            sh_quote(&r.assume_role_policy),
+            tag_list(&r.tags)
+        ),
+        Action::PutRolePolicy(p) => format!(
+            "aws iam put-role-policy --role-name {} --policy-name {} --policy-document {}",
+            sh_quote(&p.role_name),
+            sh_quote(&p.policy_name),
+            sh_quote(&p.policy)
+        ),
+        Action::CreateTrail(t) => {
+            let selectors = json!([{"ReadWriteType": "All", "IncludeManagementEvents": true}]);
+            format!(
+                "retry aws cloudtrail create-trail --region {region} --name {name} --s3-bucket-name {} --is-multi-region-trail --include-global-service-events --enable-log-file-validation --cloud-watch-logs-log-group-arn {} --cloud-watch-logs-role-arn {} --tags-list {}\n\
+                 aws cloudtrail put-event-selectors --region {region} --trail-name {name} --event-selectors {}",
+                sh_quote(&t.bucket),
+                sh_quote(&t.log_group_arn),
+                sh_quote(&t.role_arn),
+                tag_list(&t.tags),
+                sh_quote(&selectors.to_string()),
+                name = sh_quote(&t.name)
+            )
+        }
+        Action::StartLogging(s) => format!(
+            "aws cloudtrail start-logging --region {region} --name {}",
+            sh_quote(&s.trail_arn)
+        ),
+        Action::EnableSecurityHub(h) => {
+            let tags: Vec<String> = h.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            format!(
+                "# 4.16\naws securityhub enable-security-hub --region {region} --no-enable-default-standards --tags {}",
+                sh_quote(&tags.join(","))
+            )
+        }
+        Action::EnableStandard(s) => format!(
+            "aws securityhub batch-enable-standards --region {region} --standards-subscription-requests StandardsArn={}",
+            sh_quote(&s.standards_arn)
+        ),
+        Action::SetQueuePolicy(q) => {
+            let (name, owner) = queue_parts(&q.queue_arn);
+            let statement = crate::policy::queue_statement(&q.queue_arn, &q.topic_arn);
+            // `--attributes` takes a JSON map whose Policy value is the policy document as a string.
+            let attributes = json!({"Policy": q.policy});
+            format!(
+                "# Never overwrite a queue policy trailwarden did not write.\n\
+                 queue_url=$(aws sqs get-queue-url --region {region} --queue-name {} --queue-owner-aws-account-id {} --query QueueUrl --output text)\n\
+                 queue_policy=$(aws sqs get-queue-attributes --region {region} --queue-url \"$queue_url\" --attribute-names Policy --query Attributes.Policy --output text)\n\
+                 if [ -z \"$queue_policy\" ] || [ \"$queue_policy\" = None ]; then\n  \
+                 aws sqs set-queue-attributes --region {region} --queue-url \"$queue_url\" --attributes {}\n\
+                 else\n  \
+                 echo {} >&2\n\
+                 fi",
+                sh_quote(name),
+                sh_quote(owner),
+                sh_quote(&attributes.to_string()),
+                sh_quote(&format!(
+                    "SQS queue {} has a policy of its own; left unchanged. Add this statement to it: {statement}",
+                    q.queue_arn
+                ))
+            )
+        }
+        Action::AddLambdaPermission(l) => format!(
+            "aws lambda add-permission --region {region} --function-name {} --statement-id {} --action lambda:InvokeFunction --principal sns.amazonaws.com --source-arn {}",
+            sh_quote(&l.function_arn),
+            sh_quote(&l.statement_id),
+            sh_quote(&l.topic_arn)
+        ),
+        // The filter, alarm and topic actions are rendered by `render`.
+        _ => String::new(),
+    }
 }
 
 #[cfg(test)]

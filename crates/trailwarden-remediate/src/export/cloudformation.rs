@@ -2,6 +2,11 @@
 //! Several places give a YAML stream (documents separated by `---`), each headed by a comment naming where
 //! to deploy it.
 //!
+//! `--setup-trail` adds the bucket (kept when the stack is deleted: it holds the audit trail), its policy,
+//! the log group, the role (deploying needs `CAPABILITY_NAMED_IAM`) and the trail; the metric filters then
+//! name the group with `Ref`, so CloudFormation creates them after it. An `AWS::SQS::QueuePolicy` replaces
+//! the queue's policy: the template's description says so.
+//!
 //! The template is built as a JSON value and written as block-style YAML with JSON-quoted scalars, which
 //! every YAML 1.2 reader (and CloudFormation) reads back exactly, whatever the pattern contains.
 
@@ -56,6 +61,18 @@ fn template(plan: &Plan, place: &Place<'_>) -> Value {
             json!({"Type": "String", "Default": arn, "Description": "The existing SNS topic the alarms notify"}),
         );
     }
+    let created_group = place.actions.iter().find_map(|a| match a {
+        Action::CreateLogGroup(g) => Some(g.log_group_name.as_str()),
+        _ => None,
+    });
+    let group_ref = |name: &str| -> Value {
+        if created_group == Some(name) {
+            json!({"Ref": "TrailLogGroup"})
+        } else {
+            Value::String(name.to_string())
+        }
+    };
+    let mut warnings: Vec<&str> = Vec::new();
     let mut subscription = 0;
     for action in &place.actions {
         match action {
@@ -98,7 +115,7 @@ fn template(plan: &Plan, place: &Place<'_>) -> Value {
                     format!("{}Filter", pascal(&snake(&f.filter_name))),
                     json!({"Type": "AWS::Logs::MetricFilter", "Properties": {
                         "FilterName": f.filter_name,
-                        "LogGroupName": f.log_group_name,
+                        "LogGroupName": group_ref(&f.log_group_name),
                         "FilterPattern": f.pattern,
                         "MetricTransformations": [{
                             "MetricName": f.metric_name,
@@ -125,6 +142,18 @@ fn template(plan: &Plan, place: &Place<'_>) -> Value {
                         "Tags": tags(&a.tags)}}),
                 );
             }
+            other => {
+                subscription += 1;
+                if matches!(other, Action::SetQueuePolicy(_)) {
+                    warnings.push(" The SQS queue policy REPLACES the queue's policy: deploy it only if the queue has none.");
+                }
+                if matches!(other, Action::CreateRole(_)) {
+                    warnings.push(" Creates a named IAM role: deploy with CAPABILITY_NAMED_IAM.");
+                }
+                for (id, resource) in setup_resources(other, subscription) {
+                    resources.insert(id, resource);
+                }
+            }
         }
     }
     let mut doc = Map::new();
@@ -132,8 +161,10 @@ fn template(plan: &Plan, place: &Place<'_>) -> Value {
     doc.insert(
         "Description".into(),
         json!(format!(
-            "CIS Monitoring remediation for account {}, {} (trailwarden)",
-            place.account, place.region
+            "CIS Monitoring remediation for account {}, {} (trailwarden).{}",
+            place.account,
+            place.region,
+            warnings.concat()
         )),
     );
     if !params.is_empty() {
@@ -141,6 +172,105 @@ fn template(plan: &Plan, place: &Place<'_>) -> Value {
     }
     doc.insert("Resources".into(), Value::Object(resources));
     Value::Object(doc)
+}
+
+/// The resources of the setup, Security Hub and endpoint-permission actions; `n` numbers per-endpoint ones.
+fn setup_resources(action: &Action, n: usize) -> Vec<(String, Value)> {
+    let doc = |text: &str| serde_json::from_str::<Value>(text).unwrap_or(Value::Null);
+    // The log bucket and group outlive the stack: deleting a stack must not delete the audit trail.
+    let retain = |mut v: Value| {
+        v["DeletionPolicy"] = json!("Retain");
+        v["UpdateReplacePolicy"] = json!("Retain");
+        v
+    };
+    match action {
+        Action::CreateBucket(b) => vec![(
+            "TrailBucket".into(),
+            retain(json!({"Type": "AWS::S3::Bucket", "Properties": {
+                "BucketName": b.bucket,
+                "PublicAccessBlockConfiguration": {
+                    "BlockPublicAcls": true, "IgnorePublicAcls": true,
+                    "BlockPublicPolicy": true, "RestrictPublicBuckets": true},
+                "Tags": tags(&b.tags)}})),
+        )],
+        Action::PutBucketPolicy(p) => vec![(
+            "TrailBucketPolicy".into(),
+            json!({"Type": "AWS::S3::BucketPolicy", "Properties": {
+                "Bucket": {"Ref": "TrailBucket"}, "PolicyDocument": doc(&p.policy)}}),
+        )],
+        Action::CreateLogGroup(g) => vec![(
+            "TrailLogGroup".into(),
+            retain(json!({"Type": "AWS::Logs::LogGroup", "Properties": {
+                "LogGroupName": g.log_group_name,
+                "RetentionInDays": g.retention_days,
+                "Tags": tags(&g.tags)}})),
+        )],
+        Action::CreateRole(r) => vec![(
+            "TrailToLogsRole".into(),
+            json!({"Type": "AWS::IAM::Role", "Properties": {
+                "RoleName": r.role_name,
+                "AssumeRolePolicyDocument": doc(&r.assume_role_policy),
+                "Tags": tags(&r.tags)}}),
+        )],
+        Action::PutRolePolicy(p) => vec![(
+            "TrailToLogsPolicy".into(),
+            json!({"Type": "AWS::IAM::RolePolicy", "Properties": {
+                "RoleName": {"Ref": "TrailToLogsRole"},
+                "PolicyName": p.policy_name,
+                "PolicyDocument": doc(&p.policy)}}),
+        )],
+        Action::CreateTrail(t) => vec![(
+            "Trail".into(),
+            json!({"Type": "AWS::CloudTrail::Trail",
+                "DependsOn": ["TrailBucketPolicy", "TrailToLogsPolicy"],
+                "Properties": {
+                "TrailName": t.name,
+                "S3BucketName": {"Ref": "TrailBucket"},
+                "IsLogging": true,
+                "IsMultiRegionTrail": t.multi_region,
+                "IncludeGlobalServiceEvents": t.include_global_service_events,
+                "EnableLogFileValidation": t.log_file_validation,
+                "CloudWatchLogsLogGroupArn": {"Fn::GetAtt": ["TrailLogGroup", "Arn"]},
+                "CloudWatchLogsRoleArn": {"Fn::GetAtt": ["TrailToLogsRole", "Arn"]},
+                "EventSelectors": [{"ReadWriteType": "All", "IncludeManagementEvents": true}],
+                "Tags": tags(&t.tags)}}),
+        )],
+        // `IsLogging: true` on the trail starts it.
+        Action::StartLogging(_) => Vec::new(),
+        Action::EnableSecurityHub(h) => vec![(
+            "SecurityHub".into(),
+            json!({"Type": "AWS::SecurityHub::Hub", "Properties": {
+                "EnableDefaultStandards": false,
+                "Tags": h.tags}}),
+        )],
+        Action::EnableStandard(s) => vec![(
+            "CisStandard".into(),
+            json!({"Type": "AWS::SecurityHub::Standard", "DependsOn": "SecurityHub",
+                "Properties": {"StandardsArn": s.standards_arn}}),
+        )],
+        Action::SetQueuePolicy(q) => {
+            let name = q.queue_arn.rsplit(':').next().unwrap_or_default();
+            let owner = q.queue_arn.split(':').nth(4).unwrap_or_default();
+            // The topic ARN stays literal: the queue may be in another region's template.
+            let policy = doc(&q.policy);
+            vec![(
+                format!("SubscriberQueuePolicy{n}"),
+                json!({"Type": "AWS::SQS::QueuePolicy", "Properties": {
+                    "Queues": [{"Fn::Sub": format!("https://sqs.${{AWS::Region}}.${{AWS::URLSuffix}}/{owner}/{name}")}],
+                    "PolicyDocument": policy}}),
+            )]
+        }
+        Action::AddLambdaPermission(l) => vec![(
+            format!("SubscriberLambdaPermission{n}"),
+            json!({"Type": "AWS::Lambda::Permission", "Properties": {
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": l.function_arn,
+                "Principal": "sns.amazonaws.com",
+                "SourceArn": l.topic_arn}}),
+        )],
+        // Filters, alarms and topics are rendered by `template`.
+        _ => Vec::new(),
+    }
 }
 
 fn tags(t: &std::collections::BTreeMap<String, String>) -> Value {

@@ -4,6 +4,11 @@
 //!
 //! One aliased provider per (account, region), pinned with `allowed_account_ids` so the code cannot be
 //! applied to the wrong account by mistake.
+//!
+//! `--setup-trail` becomes `aws_s3_bucket` (+ public access block, policy), `aws_cloudwatch_log_group`,
+//! `aws_iam_role` (+ inline policy) and `aws_cloudtrail`; the metric filters then name the new group by
+//! reference, so Terraform orders them after it. Terraform cannot "set only if absent": an
+//! `aws_sqs_queue_policy` replaces the queue's policy, which the file says beside it.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -115,6 +120,17 @@ pub fn render(plan: &Plan) -> String {
             hcl_string(place.account)
         );
         let provider = format!("  provider = aws.{alias}\n");
+        let created_group = place.actions.iter().find_map(|a| match a {
+            Action::CreateLogGroup(g) => Some(g.log_group_name.as_str()),
+            _ => None,
+        });
+        let group_expr = |name: &str| {
+            if created_group == Some(name) {
+                format!("aws_cloudwatch_log_group.trail{sfx}.name")
+            } else {
+                hcl_string(name)
+            }
+        };
         let mut extra_subs = 0;
         for action in &place.actions {
             match action {
@@ -164,7 +180,7 @@ pub fn render(plan: &Plan) -> String {
                         f.controls.join(", "),
                         snake(&f.filter_name),
                         hcl_string(&f.filter_name),
-                        hcl_string(&f.log_group_name),
+                        group_expr(&f.log_group_name),
                         hcl_string(&f.pattern),
                         hcl_string(&f.metric_name),
                         hcl_string(&f.metric_namespace),
@@ -192,10 +208,89 @@ pub fn render(plan: &Plan) -> String {
                         tags(&a.tags)
                     );
                 }
+                other => {
+                    extra_subs += 1;
+                    out.push_str(&setup_resource(other, &sfx, &provider, extra_subs));
+                }
             }
         }
     }
     out
+}
+
+/// A JSON policy document as an HCL `jsonencode(...)` argument. (Topic ARNs stay literal in the endpoint
+/// policies: the queue or function may be in another region's provider, and a policy needs no ordering.)
+fn policy_hcl(policy: &str) -> String {
+    let doc: Value = serde_json::from_str(policy).unwrap_or(Value::Null);
+    let json = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    format!("jsonencode({})", indent(&json, "  "))
+}
+
+/// The resources of the setup, Security Hub and endpoint-permission actions. `n` numbers the per-endpoint
+/// resources of a place.
+fn setup_resource(action: &Action, sfx: &str, provider: &str, n: usize) -> String {
+    match action {
+        Action::CreateBucket(b) => format!(
+            "\n# The trail's log files (--setup-trail)\nresource \"aws_s3_bucket\" \"trail{sfx}\" {{\n{provider}  bucket   = {}\n  tags     = {}\n}}\n\nresource \"aws_s3_bucket_public_access_block\" \"trail{sfx}\" {{\n{provider}  bucket                  = aws_s3_bucket.trail{sfx}.id\n  block_public_acls       = true\n  ignore_public_acls      = true\n  block_public_policy     = true\n  restrict_public_buckets = true\n}}\n",
+            hcl_string(&b.bucket),
+            tags(&b.tags)
+        ),
+        Action::PutBucketPolicy(p) => format!(
+            "\nresource \"aws_s3_bucket_policy\" \"trail{sfx}\" {{\n{provider}  bucket   = aws_s3_bucket.trail{sfx}.id\n  policy   = {}\n  depends_on = [aws_s3_bucket_public_access_block.trail{sfx}]\n}}\n",
+            policy_hcl(&p.policy)
+        ),
+        Action::CreateLogGroup(g) => format!(
+            "\nresource \"aws_cloudwatch_log_group\" \"trail{sfx}\" {{\n{provider}  name              = {}\n  retention_in_days = {}\n  tags              = {}\n}}\n",
+            hcl_string(&g.log_group_name),
+            g.retention_days,
+            tags(&g.tags)
+        ),
+        Action::CreateRole(r) => format!(
+            "\nresource \"aws_iam_role\" \"trail_to_logs{sfx}\" {{\n{provider}  name               = {}\n  assume_role_policy = {}\n  tags               = {}\n}}\n",
+            hcl_string(&r.role_name),
+            policy_hcl(&r.assume_role_policy),
+            tags(&r.tags)
+        ),
+        Action::PutRolePolicy(p) => format!(
+            "\nresource \"aws_iam_role_policy\" \"trail_to_logs{sfx}\" {{\n{provider}  name     = {}\n  role     = aws_iam_role.trail_to_logs{sfx}.id\n  policy   = {}\n}}\n",
+            hcl_string(&p.policy_name),
+            policy_hcl(&p.policy)
+        ),
+        Action::CreateTrail(t) => format!(
+            "\nresource \"aws_cloudtrail\" \"trail{sfx}\" {{\n{provider}  name                          = {}\n  s3_bucket_name                = aws_s3_bucket.trail{sfx}.id\n  is_multi_region_trail         = {}\n  include_global_service_events = {}\n  enable_log_file_validation    = {}\n  enable_logging                = true\n  cloud_watch_logs_group_arn    = \"${{aws_cloudwatch_log_group.trail{sfx}.arn}}:*\"\n  cloud_watch_logs_role_arn     = aws_iam_role.trail_to_logs{sfx}.arn\n  tags                          = {}\n\n  event_selector {{\n    read_write_type           = \"All\"\n    include_management_events = true\n  }}\n\n  depends_on = [aws_s3_bucket_policy.trail{sfx}, aws_iam_role_policy.trail_to_logs{sfx}]\n}}\n",
+            hcl_string(&t.name),
+            t.multi_region,
+            t.include_global_service_events,
+            t.log_file_validation,
+            tags(&t.tags)
+        ),
+        // `enable_logging = true` on the trail starts it.
+        Action::StartLogging(_) => String::new(),
+        Action::EnableSecurityHub(_) => format!(
+            "\n# 4.16\nresource \"aws_securityhub_account\" \"this{sfx}\" {{\n{provider}  enable_default_standards = false\n}}\n"
+        ),
+        Action::EnableStandard(s) => format!(
+            "\nresource \"aws_securityhub_standards_subscription\" \"cis{sfx}\" {{\n{provider}  standards_arn = {}\n  depends_on    = [aws_securityhub_account.this{sfx}]\n}}\n",
+            hcl_string(&s.standards_arn)
+        ),
+        Action::SetQueuePolicy(q) => {
+            let name = q.queue_arn.rsplit(':').next().unwrap_or_default();
+            format!(
+                "\n# Lets the alarm topic send to {}. Terraform REPLACES the queue's policy: apply this only if the queue has\n# none (trailwarden --apply checks that and otherwise names the statement to add).\ndata \"aws_sqs_queue\" \"subscriber{sfx}_{n}\" {{\n{provider}  name     = {}\n}}\n\nresource \"aws_sqs_queue_policy\" \"subscriber{sfx}_{n}\" {{\n{provider}  queue_url = data.aws_sqs_queue.subscriber{sfx}_{n}.url\n  policy    = {}\n}}\n",
+                q.queue_arn,
+                hcl_string(name),
+                policy_hcl(&q.policy)
+            )
+        }
+        Action::AddLambdaPermission(l) => format!(
+            "\nresource \"aws_lambda_permission\" \"subscriber{sfx}_{n}\" {{\n{provider}  statement_id  = {}\n  action        = \"lambda:InvokeFunction\"\n  function_name = {}\n  principal     = \"sns.amazonaws.com\"\n  source_arn    = {}\n}}\n",
+            hcl_string(&l.statement_id),
+            hcl_string(&l.function_arn),
+            hcl_string(&l.topic_arn)
+        ),
+        // Filters, alarms and topics are rendered by `render`.
+        _ => String::new(),
+    }
 }
 
 fn tags(t: &BTreeMap<String, String>) -> String {

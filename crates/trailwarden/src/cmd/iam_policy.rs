@@ -4,7 +4,9 @@
 //!
 //! `json` (the default) prints a policy document ready for `aws iam create-policy --policy-document`; `text`
 //! lists each action with why it is needed. Flags widen or narrow the policy: `--organization` and
-//! `--assume-role` for the audit, `--source`, `--notify-sns` and resource scopes for the detector. A flag that
+//! `--assume-role` for the audit, `--source`, `--notify-sns` and resource scopes for the detector,
+//! `--setup-trail`, `--enable-security-hub`, `--subscribe-sqs` and `--subscribe-lambda` for remediation (their
+//! statements come from `trailwarden_remediate::permissions`). A flag that
 //! does not apply to the chosen job is a usage error (exit 2), so a typo never silently yields a wider policy.
 
 use std::fmt::Write as _;
@@ -13,6 +15,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
 use trailwarden_aws::permissions::{self, Access, Mode, Need, PolicyOptions};
+use trailwarden_remediate::permissions::{self as remediate_permissions, Feature};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -43,6 +46,18 @@ pub struct Args {
     /// detect: scope sns:Publish to this topic ARN (implies --notify-sns).
     #[arg(long, value_name = "ARN")]
     topic_arn: Option<String>,
+    /// remediate: `--setup-trail` (bucket, log group, role, trail; scoped to their fixed names).
+    #[arg(long)]
+    setup_trail: bool,
+    /// remediate: `--enable-security-hub` (4.16).
+    #[arg(long)]
+    enable_security_hub: bool,
+    /// remediate: `--subscribe sqs:ARN` (the queue policy).
+    #[arg(long)]
+    subscribe_sqs: bool,
+    /// remediate: `--subscribe lambda:ARN` (the function's permission).
+    #[arg(long)]
+    subscribe_lambda: bool,
     /// The partition of the role and bucket ARNs.
     #[arg(long, default_value = "aws", value_name = "NAME")]
     partition: String,
@@ -69,15 +84,22 @@ enum SourceArg {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (mode, options) = resolve(&args)?;
+    let features = features(&args);
     let out = match args.format {
         Format::Json => {
+            let mut doc = permissions::policy(mode, &options);
+            if let Some(statements) = doc["Statement"].as_array_mut() {
+                statements.extend(remediate_permissions::statements(
+                    &features,
+                    &args.partition,
+                ));
+            }
             let mut text =
-                serde_json::to_string_pretty(&Ordered(&permissions::policy(mode, &options)))
-                    .context("rendering the policy")?;
+                serde_json::to_string_pretty(&Ordered(&doc)).context("rendering the policy")?;
             text.push('\n');
             text
         }
-        Format::Text => text(mode, &options),
+        Format::Text => text(mode, &options, &features, &args.partition),
     };
     let mut stdout = std::io::stdout().lock();
     match stdout
@@ -128,6 +150,12 @@ fn resolve(args: &Args) -> anyhow::Result<(Mode, PolicyOptions)> {
         ModeArg::Remediate => Mode::Remediate,
         ModeArg::Detect => Mode::Detect,
     };
+    let remediate_flags = [
+        ("--setup-trail", args.setup_trail),
+        ("--enable-security-hub", args.enable_security_hub),
+        ("--subscribe-sqs", args.subscribe_sqs),
+        ("--subscribe-lambda", args.subscribe_lambda),
+    ];
     let audit_flags = [
         ("--organization", args.organization),
         ("--assume-role", args.assume_role.is_some()),
@@ -140,9 +168,9 @@ fn resolve(args: &Args) -> anyhow::Result<(Mode, PolicyOptions)> {
         ("--topic-arn", args.topic_arn.is_some()),
     ];
     let foreign = match mode {
-        Mode::Audit => detect_flags.iter().find(|f| f.1),
+        Mode::Audit => detect_flags.iter().chain(&remediate_flags).find(|f| f.1),
         Mode::Remediate => audit_flags.iter().chain(&detect_flags).find(|f| f.1),
-        Mode::Detect => audit_flags.iter().find(|f| f.1),
+        Mode::Detect => audit_flags.iter().chain(&remediate_flags).find(|f| f.1),
     };
     if let Some((flag, _)) = foreign {
         bail!("{flag} does not apply to `iam-policy {mode}`");
@@ -192,11 +220,27 @@ fn resolve(args: &Args) -> anyhow::Result<(Mode, PolicyOptions)> {
     Ok((mode, options))
 }
 
+/// The remediation features the flags ask for (only remediate accepts them).
+fn features(args: &Args) -> Vec<Feature> {
+    [
+        (Feature::SetupTrail, args.setup_trail),
+        (Feature::SecurityHub, args.enable_security_hub),
+        (Feature::SqsSubscriber, args.subscribe_sqs),
+        (Feature::LambdaSubscriber, args.subscribe_lambda),
+    ]
+    .into_iter()
+    .filter_map(|(f, on)| on.then_some(f))
+    .collect()
+}
+
 /// Each statement's actions with the reason for each, then what the policy leaves out on purpose.
-fn text(mode: Mode, options: &PolicyOptions) -> String {
+fn text(mode: Mode, options: &PolicyOptions, features: &[Feature], partition: &str) -> String {
     let doc = permissions::policy(mode, options);
     let chosen = permissions::selected(mode, options);
-    let writes = chosen.iter().filter(|p| p.access == Access::Write).count();
+    let extra = remediate_permissions::grants(features);
+    let extra_actions: std::collections::BTreeSet<&str> = extra.iter().map(|g| g.action).collect();
+    let writes = chosen.iter().filter(|p| p.access == Access::Write).count()
+        + extra.iter().filter(|g| g.write).count();
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -206,7 +250,7 @@ fn text(mode: Mode, options: &PolicyOptions) -> String {
             Mode::Remediate => "remediate --apply",
             Mode::Detect => "detect",
         },
-        permissions::actions(mode, options).len(),
+        permissions::actions(mode, options).len() + extra_actions.len(),
         if writes == 0 {
             "read-only".to_owned()
         } else {
@@ -231,6 +275,21 @@ fn text(mode: Mode, options: &PolicyOptions) -> String {
             }
         }
     }
+    for statement in remediate_permissions::statements(features, partition) {
+        let _ = writeln!(
+            out,
+            "\n{} (Resource: {})",
+            statement["Sid"].as_str().unwrap_or_default(),
+            statement["Resource"].as_str().unwrap_or_default()
+        );
+        for action in statement["Action"].as_array().into_iter().flatten() {
+            let action = action.as_str().unwrap_or_default();
+            if let Some(g) = extra.iter().find(|g| g.action == action) {
+                let access = if g.write { "write" } else { "read " };
+                let _ = writeln!(out, "  {action:<32} {access}  {}", g.why);
+            }
+        }
+    }
     let notes: &[&str] = match mode {
         Mode::Audit => &[
             "With --accounts/--organization, the assumed role in each target account needs the read statement; \
@@ -239,6 +298,7 @@ fn text(mode: Mode, options: &PolicyOptions) -> String {
         Mode::Remediate => &[
             "remediate --apply collects before planning and again after applying: the read statement is the audit's.",
             "The writes scoped to the resources of one plan instead: trailwarden remediate ... --format iam-policy.",
+            "--setup-trail, --enable-security-hub, --subscribe-sqs and --subscribe-lambda add the statements of those options.",
         ],
         Mode::Detect => &[
             "Log objects or queues encrypted with a customer-managed KMS key also need kms:Decrypt on that key; \

@@ -3,7 +3,8 @@
 //!
 //! Exit codes: 0 when the plan (or, with `--apply`, the account afterwards) leaves nothing failing that
 //! trailwarden could fix; 1 when some failing control is blocked (reported in the plan, e.g. no qualifying
-//! trail, a topic whose subscriptions are all pending) or still fails after `--apply`; 2 on a usage or input
+//! trail, a topic whose subscriptions are all pending), still fails after `--apply`, or was left to you (a
+//! subscribed queue that has a policy of its own: the statement to add is printed); 2 on a usage or input
 //! error, including a name collision with a resource trailwarden did not create.
 
 use std::path::PathBuf;
@@ -17,7 +18,8 @@ use trailwarden_evidence::Evidence;
 use trailwarden_remediate::apply::{apply_live, Outcome};
 use trailwarden_remediate::export::{self, Format};
 use trailwarden_remediate::{
-    plan, Options, Subscriber, TopicChoice, DEFAULT_NAMESPACE, DEFAULT_TOPIC_NAME,
+    plan, Options, Subscriber, TopicChoice, DEFAULT_LOG_RETENTION_DAYS, DEFAULT_NAMESPACE,
+    DEFAULT_TOPIC_NAME,
 };
 
 #[derive(clap::Args)]
@@ -49,9 +51,21 @@ pub struct Args {
     /// Write Security Hub's exact pattern strings where Security Hub has one (it compares text literally).
     #[arg(long)]
     security_hub_compatible: bool,
-    /// Also create a qualifying trail when none exists (not implemented yet).
+    /// In an account without a qualifying trail, create one: S3 bucket (public access blocked) with the
+    /// CloudTrail bucket policy, log group, CloudTrail→CloudWatch Logs role, multi-region trail; then the
+    /// filters and alarms on its log group.
     #[arg(long)]
     setup_trail: bool,
+    /// Retention of the log group --setup-trail creates, in days (a value CloudWatch Logs accepts).
+    #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_LOG_RETENTION_DAYS, requires = "setup_trail")]
+    log_retention_days: i32,
+    /// Home region of the trail --setup-trail creates (default: --region, else the first audited region).
+    #[arg(long, value_name = "R", requires = "setup_trail")]
+    trail_region: Option<String>,
+    /// Remediate 4.16: enable Security Hub where it is off (default standards off), and subscribe the
+    /// benchmark's CIS standard where Security Hub has one. Security Hub is billed per check and finding.
+    #[arg(long)]
+    enable_security_hub: bool,
     /// Make the changes in AWS, then collect and audit again and print before → after (without it, only the
     /// plan is printed). Needs live collection, not --evidence.
     #[arg(long, conflicts_with = "evidence")]
@@ -86,6 +100,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         namespace: args.namespace.clone(),
         security_hub_compatible: args.security_hub_compatible,
         setup_trail: args.setup_trail,
+        log_retention_days: args.log_retention_days,
+        trail_region: args
+            .trail_region
+            .clone()
+            .or_else(|| args.selection.region.clone()),
+        enable_security_hub: args.enable_security_hub,
     };
     if args.apply && !matches!(format, Format::Plan | Format::Json) {
         bail!(
@@ -126,17 +146,26 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .collect(false)
         .context("collecting again after applying")?;
     let after = evaluate(&after_evidence, benchmark, &selection);
-    let still_failing = after
+    // 4.16 counts only when it was asked to be fixed (--enable-security-hub).
+    let still_failing = after.iter().any(|f| {
+        f.status != Status::Pass
+            && (f.control_is_metric_filter(benchmark) || args.enable_security_hub)
+    });
+    let manual = report
+        .results
         .iter()
-        .any(|f| f.status != Status::Pass && f.control_is_metric_filter(benchmark));
+        .any(|(_, o)| matches!(o, Outcome::Manual(_)));
     match format {
         Format::Json => {
             let doc = json!({
                 "actions": the_plan.actions,
-                "applied": report.results.iter().map(|(a, o)| json!({
-                    "action": a.describe(),
-                    "outcome": if *o == Outcome::Done { "done" } else { "already-there" },
-                })).collect::<Vec<_>>(),
+                "applied": report.results.iter().map(|(a, o)| {
+                    let mut entry = json!({"action": a.describe(), "outcome": outcome_word(o)});
+                    if let Outcome::Manual(why) = o {
+                        entry["note"] = json!(why);
+                    }
+                    entry
+                }).collect::<Vec<_>>(),
                 "before": statuses(&before),
                 "after": statuses(&after),
             });
@@ -146,12 +175,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             print!("{}", export::render(&the_plan, Format::Plan)?);
             println!("\nApplied:");
             for (a, o) in &report.results {
-                let mark = if *o == Outcome::Done {
-                    "done"
-                } else {
-                    "already there"
-                };
-                println!("  [{mark}] {}", a.describe());
+                println!("  [{}] {}", outcome_word(o), a.describe());
+                if let Outcome::Manual(why) = o {
+                    println!("      {why}");
+                }
             }
             println!("\nBefore → after:");
             for b in &before {
@@ -168,11 +195,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    Ok(if still_failing || !the_plan.blocked.is_empty() {
+    Ok(if still_failing || manual || !the_plan.blocked.is_empty() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// How an applied action ended, in one word (JSON) or two (text).
+fn outcome_word(o: &Outcome) -> &'static str {
+    match o {
+        Outcome::Done => "done",
+        Outcome::AlreadyThere => "already-there",
+        Outcome::Manual(_) => "left-to-you",
+    }
 }
 
 /// `[{control, account, region, status}]` for the before/after report.
@@ -188,7 +224,8 @@ trait MetricFilterControl {
 }
 
 impl MetricFilterControl for Finding {
-    /// 4.16 (Security Hub) is not remediated, so it does not make `--apply` fail.
+    /// 4.16 (Security Hub) is remediated only with `--enable-security-hub`; otherwise it does not make
+    /// `--apply` fail.
     fn control_is_metric_filter(&self, benchmark: &trailwarden_controls::Benchmark) -> bool {
         benchmark
             .control(&self.control)
