@@ -29,7 +29,6 @@
 //! ```
 #![forbid(unsafe_code)]
 
-pub mod accounts;
 pub mod apply;
 pub mod export;
 mod model;
