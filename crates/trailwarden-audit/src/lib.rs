@@ -32,6 +32,7 @@
 mod alarm;
 mod chain;
 mod finding;
+pub mod kms;
 mod outcome;
 pub mod render;
 mod securityhub;

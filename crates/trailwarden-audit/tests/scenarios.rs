@@ -534,3 +534,47 @@ fn topic_encrypted_with_the_aws_managed_key_never_receives_alarms() {
         "encrypted with the AWS managed key aws/sns",
     );
 }
+
+#[test]
+fn topic_encrypted_with_a_customer_key_passes_when_its_policy_lets_cloudwatch_use_it() {
+    let f = &fixture("topic-cmk-allows-cloudwatch");
+    assert_finding(one(f, "4.3"), Status::Pass, None, "monitored");
+}
+
+#[test]
+fn topic_encrypted_with_a_customer_key_cloudwatch_may_not_use_fails_naming_key_and_statement() {
+    let f = &fixture("topic-cmk-default-policy");
+    let finding = one(f, "4.3");
+    assert_finding(
+        finding,
+        Status::Fail,
+        Some(Link::Topic),
+        "encrypted with KMS key arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab, but its key policy does not allow cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey*",
+    );
+    assert!(
+        finding
+            .reason
+            .contains(r#""Principal":{"Service":"cloudwatch.amazonaws.com"}"#),
+        "{}",
+        finding.reason
+    );
+}
+
+#[test]
+fn a_key_policy_that_cannot_be_read_is_error() {
+    let f = &fixture("topic-cmk-policy-denied");
+    assert_finding(
+        one(f, "4.3"),
+        Status::Error,
+        Some(Link::Topic),
+        "cannot read the key policy of KMS key arn:aws:kms:us-east-1:111122223333:key/",
+    );
+    // Evidence from before keys were collected cannot show the policy either.
+    let f = &fixture("topic-cmk-not-collected");
+    assert_finding(
+        one(f, "4.3"),
+        Status::Error,
+        Some(Link::Topic),
+        "whose key policy was not collected",
+    );
+}

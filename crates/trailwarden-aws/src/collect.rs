@@ -6,7 +6,8 @@
 //! 2. per distinct trail, in its home region: `GetTrailStatus`, `GetEventSelectors`;
 //! 3. per log group a trail delivers to, in the group's region: `DescribeMetricFilters`
 //!    (plus `DescribeAlarms` there if that region was not audited);
-//! 4. per SNS topic in an alarm's actions, in the topic's region: `ListSubscriptionsByTopic`, `GetTopicAttributes`.
+//! 4. per SNS topic in an alarm's actions, in the topic's region: `ListSubscriptionsByTopic`, `GetTopicAttributes`;
+//! 5. per customer KMS key encrypting such a topic, in the topic's region: `DescribeKey`, `GetKeyPolicy`.
 //!
 //! Every failed call is recorded in the evidence where the value would have been; only failures that leave
 //! nothing to collect (the caller cannot be identified, the organization cannot be listed) end the run.
@@ -29,11 +30,11 @@ use trailwarden_evidence::{
 use crate::accounts::{self, Identity};
 use crate::cloudtrail::{self, TrailSummary};
 use crate::error::{ApiError, CollectError};
-use crate::options::{AccountSelection, CollectOptions, RegionSelection};
+use crate::options::{CollectOptions, RegionSelection};
 use crate::progress::Reporter;
 use crate::regions::{self, RegionStatus};
-use crate::sdk::{self, CallCounter, RegionClients, SdkOptions};
-use crate::{alarms, logs, securityhub, sns};
+use crate::sdk::{self, CallCounter, RegionClients};
+use crate::{alarms, kms, logs, securityhub, sns};
 
 /// Requests sent to one account in one region (`region` is `global` for STS, Organizations and Account).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,33 +81,7 @@ pub fn collect_report(options: &CollectOptions) -> Result<CollectReport, Collect
 
 /// Collects the evidence described by `options`.
 pub async fn collect_async(options: &CollectOptions) -> Result<CollectReport, CollectError> {
-    options.validate()?;
-    let base = SdkOptions {
-        profile: None,
-        region: options.region.clone(),
-        endpoint_url: options.endpoint_url.clone(),
-        max_attempts: options.max_attempts,
-    };
-    let mut principals: Vec<(String, SdkConfig)> = Vec::new();
-    if let Some(config) = &options.base_config {
-        principals.push((
-            "the given SDK config".into(),
-            sdk::adopt_config(config, &base),
-        ));
-    } else if options.profiles.is_empty() {
-        principals.push((
-            "the default credentials".into(),
-            sdk::load_config(&base).await,
-        ));
-    } else {
-        for profile in &options.profiles {
-            let o = SdkOptions {
-                profile: Some(profile.clone()),
-                ..base.clone()
-            };
-            principals.push((format!("profile '{profile}'"), sdk::load_config(&o).await));
-        }
-    }
+    let principals = accounts::principals(options).await?;
 
     let mut run = Run {
         options,
@@ -125,39 +100,24 @@ pub async fn collect_async(options: &CollectOptions) -> Result<CollectReport, Co
             version: env!("CARGO_PKG_VERSION").into(),
         },
     );
-    for (label, config) in principals {
-        let global = CallCounter::default();
-        let me = accounts::identify(&config, &global)
-            .await
-            .map_err(|source| CollectError::Fatal {
-                context: format!("identifying the caller of {label}"),
-                source,
-            })?;
-        let targets = match &options.accounts {
-            AccountSelection::Callers => vec![me.account_id.clone()],
-            AccountSelection::Accounts(ids) => ids.clone(),
-            AccountSelection::Organization => accounts::organization_accounts(&config, &global)
-                .await
-                .map_err(|source| CollectError::Fatal {
-                    context: format!("listing the organization's accounts with {label}"),
-                    source,
-                })?,
-        };
-        run.record_calls(&me.account_id, "global", &global);
-        let count = targets.len();
-        for (n, account_id) in targets.into_iter().enumerate() {
-            if evidence.account(&account_id).is_some() {
+    for principal in &principals {
+        let me = &principal.identity;
+        run.record_calls(&me.account_id, "global", &principal.calls);
+        let count = principal.targets.len();
+        for (n, account_id) in principal.targets.iter().enumerate() {
+            if evidence.account(account_id).is_some() {
                 run.say(format!("account {account_id}: already collected, skipped"));
                 continue;
             }
             run.say(format!(
-                "account {account_id} ({} of {count}) with {label}",
-                n + 1
+                "account {account_id} ({} of {count}) with {}",
+                n + 1,
+                principal.label
             ));
-            let account = if account_id == me.account_id {
-                run.account(&config, &me).await
+            let account = if *account_id == me.account_id {
+                run.account(&principal.config, me).await
             } else {
-                run.assumed_account(&config, &me, &account_id).await
+                run.assumed_account(principal, account_id).await
             };
             evidence.accounts.push(account);
         }
@@ -242,36 +202,22 @@ impl Run<'_> {
     /// An account reached by assuming the role; a failure to assume is recorded as the account's evidence.
     async fn assumed_account(
         &mut self,
-        base: &SdkConfig,
-        me: &Identity,
+        principal: &accounts::Principal,
         account_id: &str,
     ) -> AccountEvidence {
-        let role = self.options.assume_role.as_deref().unwrap_or_default();
-        let arn = accounts::role_arn(&me.partition, account_id, role);
-        let config = accounts::assume_role(base, &arn).await;
+        let (base, me) = (&principal.config, &principal.identity);
         let global = CallCounter::default();
-        let identity = accounts::identify(&config, &global).await;
+        let reached = accounts::reach(
+            principal,
+            self.options.assume_role.as_deref(),
+            account_id,
+            &global,
+        )
+        .await;
         self.record_calls(account_id, "global", &global);
-        let failure = match identity {
-            Ok(id) if id.account_id == account_id => return self.account(&config, &id).await,
-            Ok(id) => ObservationError::new(
-                ErrorKind::Other,
-                "AssumeRole",
-                None,
-                format!(
-                    "assuming {arn} landed in account {}, not {account_id}",
-                    id.account_id
-                ),
-            ),
-            Err(e) => {
-                let mut o = e.to_observation();
-                o.operation = "AssumeRole".into();
-                if o.kind == ErrorKind::Other && o.message.contains("AccessDenied") {
-                    o.kind = ErrorKind::AccessDenied;
-                }
-                o.message = format!("{arn}: {}", o.message);
-                o
-            }
+        let failure = match reached {
+            Ok((config, id)) => return self.account(&config, &id).await,
+            Err(failure) => failure,
         };
         self.say(format!("account {account_id}: {failure}"));
         let regions = match &self.options.regions {
@@ -295,6 +241,7 @@ impl Run<'_> {
             alarms: Vec::new(),
             topics: Vec::new(),
             security_hub: Vec::new(),
+            kms_keys: Vec::new(),
         }
     }
 
@@ -479,6 +426,27 @@ impl Run<'_> {
             .collect();
         let topics = self.bounded(tasks).await;
 
+        // 5. The KMS keys of encrypted topics (but the AWS managed aws/sns, which CloudWatch never can use),
+        // in each topic's region: their key policies decide whether CloudWatch may publish.
+        let keys: BTreeSet<(String, String)> = topics
+            .iter()
+            .filter_map(|t| {
+                let key = t.attributes.ok()?.kms_master_key_id.clone()?;
+                let region = t.arn.split(':').nth(3).unwrap_or(&home).to_owned();
+                let managed = key == "alias/aws/sns" || key.ends_with(":alias/aws/sns");
+                (!key.is_empty() && !managed).then_some((key, region))
+            })
+            .collect();
+        let tasks: Vec<_> = keys
+            .iter()
+            .map(|(key, region)| {
+                let c = region_clients(region);
+                let key = key.clone();
+                async move { kms::key(&c, &key).await }
+            })
+            .collect();
+        let kms_keys = self.bounded(tasks).await;
+
         let security_hub = passes
             .iter()
             .filter(|p| !matches!(&p.hub, Err(e) if e.kind == ErrorKind::RegionDisabled))
@@ -512,6 +480,7 @@ impl Run<'_> {
             alarms,
             topics,
             security_hub,
+            kms_keys,
         }
     }
 }

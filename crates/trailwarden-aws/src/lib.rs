@@ -25,6 +25,7 @@ mod alarms;
 mod cloudtrail;
 mod collect;
 pub mod error;
+mod kms;
 mod logs;
 mod options;
 pub mod permissions;

@@ -234,6 +234,18 @@ pub const AUDIT: &[Permission] = &[
         "whether each alarm topic has a confirmed subscription",
     ),
     read(
+        "kms:DescribeKey",
+        &[("KMS", "DescribeKey")],
+        &[Need::Always],
+        "an alarm topic encrypted with a customer key: which key its KmsMasterKeyId names",
+    ),
+    read(
+        "kms:GetKeyPolicy",
+        &[("KMS", "GetKeyPolicy")],
+        &[Need::Always],
+        "an alarm topic encrypted with a customer key: whether its key policy lets CloudWatch use it",
+    ),
+    read(
         "securityhub:DescribeHub",
         &[("SecurityHub", "DescribeHub")],
         &[Need::Always],

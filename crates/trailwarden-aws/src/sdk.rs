@@ -182,6 +182,8 @@ pub struct RegionClients {
     pub sns: aws_sdk_sns::Client,
     /// Security Hub.
     pub securityhub: aws_sdk_securityhub::Client,
+    /// KMS (the keys of encrypted topics).
+    pub kms: aws_sdk_kms::Client,
     /// Requests sent by these clients.
     pub calls: CallCounter,
 }
@@ -207,6 +209,7 @@ impl RegionClients {
             cloudwatch: client!(aws_sdk_cloudwatch),
             sns: client!(aws_sdk_sns),
             securityhub: client!(aws_sdk_securityhub),
+            kms: client!(aws_sdk_kms),
             calls,
         }
     }

@@ -528,3 +528,82 @@ async fn unreachable_endpoint_is_a_fatal_error_naming_the_step() {
     assert!(text.contains("identifying the caller"), "{text}");
     assert!(text.contains("GetCallerIdentity"), "{text}");
 }
+
+/// Creates a customer managed key with `policy` in `region`, names it `alias/NAME`, and encrypts the topic
+/// `topic_arn` with the alias. Returns the key's ARN.
+async fn encrypt_topic(a: &TestAccount, region: &str, topic_arn: &str, policy: &str) -> String {
+    let kms = aws_sdk_kms::Client::new(&a.in_region(region));
+    let key = kms
+        .create_key()
+        .policy(policy)
+        .description("alarm topic key")
+        .send()
+        .await
+        .expect("CreateKey");
+    let meta = key.key_metadata().expect("KeyMetadata");
+    kms.create_alias()
+        .alias_name("alias/alarm-topic")
+        .target_key_id(meta.key_id())
+        .send()
+        .await
+        .expect("CreateAlias");
+    a.sns(region)
+        .set_topic_attributes()
+        .topic_arn(topic_arn)
+        .attribute_name("KmsMasterKeyId")
+        .attribute_value("alias/alarm-topic")
+        .send()
+        .await
+        .expect("SetTopicAttributes KmsMasterKeyId");
+    meta.arn().expect("key ARN").to_owned()
+}
+
+#[tokio::test]
+async fn the_key_of_an_encrypted_topic_is_described_and_its_policy_read() {
+    let a = account("100000000030").await;
+    a.textbook("us-east-1").await;
+    let topic = format!("arn:aws:sns:us-east-1:{}:cis-alarms", a.account_id);
+    let policy = format!(
+        r#"{{"Version": "2012-10-17", "Statement": [{{"Sid": "Enable IAM User Permissions", "Effect": "Allow",
+            "Principal": {{"AWS": "arn:aws:iam::{}:root"}}, "Action": "kms:*", "Resource": "*"}}]}}"#,
+        a.account_id
+    );
+    let key_arn = encrypt_topic(&a, "us-east-1", &topic, &policy).await;
+    let (ev, _) = collect(&a, &["us-east-1"]).await;
+    assert_eq!(ev.kms_keys.len(), 1, "{:?}", ev.kms_keys);
+    let key = ev
+        .kms_key("alias/alarm-topic", "us-east-1")
+        .expect("the topic's key");
+    let d = ok(&key.description);
+    assert_eq!(d.arn, key_arn, "the alias is resolved to the key");
+    assert_eq!(d.key_manager.as_deref(), Some("CUSTOMER"));
+    assert_eq!(d.key_state.as_deref(), Some("Enabled"));
+    let read: serde_json::Value =
+        serde_json::from_str(ok(&key.policy).as_str()).expect("policy JSON");
+    assert_eq!(read["Statement"][0]["Sid"], "Enable IAM User Permissions");
+}
+
+#[tokio::test]
+async fn a_topic_key_that_does_not_exist_is_recorded_not_found() {
+    let a = account("100000000031").await;
+    a.textbook("us-east-1").await;
+    let topic = format!("arn:aws:sns:us-east-1:{}:cis-alarms", a.account_id);
+    a.sns("us-east-1")
+        .set_topic_attributes()
+        .topic_arn(&topic)
+        .attribute_name("KmsMasterKeyId")
+        .attribute_value("alias/deleted-key")
+        .send()
+        .await
+        .expect("SetTopicAttributes");
+    let (ev, _) = collect(&a, &["us-east-1"]).await;
+    let key = ev
+        .kms_key("alias/deleted-key", "us-east-1")
+        .expect("recorded");
+    let e = key.description.error().expect("DescribeKey fails");
+    assert_eq!(e.kind, ErrorKind::NotFound, "{e}");
+    assert_eq!(
+        key.policy.error().map(|e| e.operation.as_str()),
+        Some("DescribeKey")
+    );
+}

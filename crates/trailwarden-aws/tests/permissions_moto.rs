@@ -44,6 +44,22 @@ async fn collection_sends_only_reads_and_the_audit_policy_grants_each_and_nothin
     // Run 1: one account, every region (`--regions all`: ListRegions, then each region's chain).
     let single = TestAccount::new(moto, "300000000001").await;
     single.textbook("us-east-1").await;
+    // Its alarm topic encrypted with a customer key: the audit reads the key and its policy.
+    let kms = aws_sdk_kms::Client::new(&single.in_region("us-east-1"));
+    let key = kms.create_key().send().await.expect("CreateKey");
+    let key_id = key.key_metadata().expect("KeyMetadata").key_id().to_owned();
+    single
+        .sns("us-east-1")
+        .set_topic_attributes()
+        .topic_arn(format!(
+            "arn:aws:sns:us-east-1:{}:cis-alarms",
+            single.account_id
+        ))
+        .attribute_name("KmsMasterKeyId")
+        .attribute_value(key_id)
+        .send()
+        .await
+        .expect("SetTopicAttributes KmsMasterKeyId");
     let log = OperationLog::new();
     let report = collect_async(&CollectOptions {
         base_config: Some(log.install(&single.config)),
@@ -60,6 +76,8 @@ async fn collection_sends_only_reads_and_the_audit_policy_grants_each_and_nothin
         "GetTrailStatus",
         "GetEventSelectors",
         "ListSubscriptionsByTopic",
+        "DescribeKey",
+        "GetKeyPolicy",
     ] {
         assert!(
             log.operations().iter().any(|o| o.name == op),

@@ -52,6 +52,13 @@ impl AccountEvidence {
     pub fn topic(&self, arn: &str) -> Option<&Topic> {
         self.topics.iter().find(|t| t.arn == arn)
     }
+
+    /// The KMS key a topic in `region` names `key_id` (as in its `KmsMasterKeyId`), if recorded.
+    pub fn kms_key(&self, key_id: &str, region: &str) -> Option<&KmsKey> {
+        self.kms_keys
+            .iter()
+            .find(|k| k.key_id == key_id && k.region == region)
+    }
 }
 
 impl Evidence {

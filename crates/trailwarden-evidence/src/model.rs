@@ -68,6 +68,11 @@ pub struct AccountEvidence {
     /// Security Hub per audited region.
     #[serde(default)]
     pub security_hub: Vec<RegionSecurityHub>,
+    /// The KMS keys encrypting the collected topics (except the AWS managed `alias/aws/sns`, which needs no
+    /// look): whether CloudWatch may use them is in their key policies. Absent in documents from before it was
+    /// collected.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kms_keys: Vec<KmsKey>,
 }
 
 fn default_partition() -> String {
@@ -389,4 +394,31 @@ pub struct StandardSubscription {
     /// `StandardsStatus`: `READY`, `PENDING`, `INCOMPLETE`, `FAILED`, ...
     #[serde(default)]
     pub status: Option<String>,
+}
+
+/// A KMS key named by a topic's `KmsMasterKeyId`, as seen from the topic's account and region.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KmsKey {
+    /// The key as the topic names it: key id, key ARN, alias name (`alias/x`) or alias ARN.
+    pub key_id: String,
+    /// The region it was looked up in (the topic's; SNS only uses keys of its own region).
+    pub region: String,
+    /// `DescribeKey`. A `NotFound` error means the key (or alias) does not exist.
+    pub description: Observed<KeyDescription>,
+    /// `GetKeyPolicy` (policy name `default`): the policy document as a JSON string. When `DescribeKey`
+    /// failed it was not tried and holds the same error.
+    pub policy: Observed<String>,
+}
+
+/// `DescribeKey` (the parts the audit reads).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct KeyDescription {
+    /// The key's ARN (aliases resolved).
+    pub arn: String,
+    /// `KeyManager`: `AWS` (an AWS managed key, e.g. `aws/sns`) or `CUSTOMER`.
+    #[serde(default)]
+    pub key_manager: Option<String>,
+    /// `KeyState`: `Enabled`, `Disabled`, `PendingDeletion`, ...
+    #[serde(default)]
+    pub key_state: Option<String>,
 }
