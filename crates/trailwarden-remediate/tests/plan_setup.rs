@@ -2,14 +2,14 @@
 
 use trailwarden_audit::{evaluate, Selection, Status};
 use trailwarden_controls::Catalog;
-use trailwarden_evidence::{ErrorKind, ObservationError, Observed, RegionSecurityHub};
+use trailwarden_evidence::Observed;
 use trailwarden_remediate::{
     plan, Action, Options, PlanError, Subscriber, SETUP_LOG_GROUP, SETUP_ROLE_NAME,
     SETUP_TRAIL_NAME,
 };
 
 mod common;
-use common::{fixture, kinds, simulate, v3, ACCOUNT};
+use common::{fixture, hub_off, kinds, simulate, v3, ACCOUNT};
 
 const REGION: &str = "eu-west-1";
 
@@ -207,19 +207,6 @@ fn retention_region_and_collisions_are_checked() {
         "{err}"
     );
     assert!(err.to_string().contains("CloudTrail/main"), "{err}");
-}
-
-fn hub_off(mut ev: trailwarden_evidence::Evidence) -> trailwarden_evidence::Evidence {
-    ev.accounts[0].security_hub = vec![RegionSecurityHub {
-        region: REGION.into(),
-        status: Observed::Error(ObservationError::new(
-            ErrorKind::NotSubscribed,
-            "DescribeHub",
-            Some(REGION.into()),
-            "not subscribed",
-        )),
-    }];
-    ev
 }
 
 #[test]

@@ -3,9 +3,9 @@
 
 use trailwarden_controls::{Benchmark, Catalog};
 use trailwarden_evidence::{
-    Alarm, BasicSelector, Evidence, EventSelectors, LogGroup, MetricFilter, MetricTransformation,
-    Observed, ReadWriteType, RegionAlarms, RegionSecurityHub, SecurityHubStatus, Subscription,
-    Topic, TopicAttributes, Trail, TrailStatus,
+    Alarm, BasicSelector, ErrorKind, EventSelectors, Evidence, LogGroup, MetricFilter,
+    MetricTransformation, ObservationError, Observed, ReadWriteType, RegionAlarms,
+    RegionSecurityHub, SecurityHubStatus, Subscription, Topic, TopicAttributes, Trail, TrailStatus,
 };
 use trailwarden_remediate::{Action, Plan};
 
@@ -21,11 +21,30 @@ pub fn v3() -> &'static Benchmark {
     Catalog::builtin().unwrap().resolve(Some("v3.0.0")).unwrap()
 }
 
+/// Security Hub off in the evidence's one region (`eu-west-1`), so 4.16 fails rather than errs.
+pub fn hub_off(mut ev: Evidence) -> Evidence {
+    ev.accounts[0].security_hub = vec![RegionSecurityHub {
+        region: "eu-west-1".into(),
+        status: Observed::Error(ObservationError::new(
+            ErrorKind::NotSubscribed,
+            "DescribeHub",
+            Some("eu-west-1".into()),
+            "not subscribed",
+        )),
+    }];
+    ev
+}
+
 /// The `action` tag of each action, in order.
 pub fn kinds(p: &Plan) -> Vec<String> {
     p.actions
         .iter()
-        .map(|a| serde_json::to_value(a).unwrap()["action"].as_str().unwrap().to_string())
+        .map(|a| {
+            serde_json::to_value(a).unwrap()["action"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect()
 }
 
@@ -195,4 +214,3 @@ pub fn simulate(ev: &mut Evidence, p: &Plan) {
         }
     }
 }
-
