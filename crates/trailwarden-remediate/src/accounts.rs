@@ -45,7 +45,8 @@ pub enum AccountsError {
     #[error("account {account}: {error}{}", applied_before(.applied))]
     Apply {
         account: String,
-        error: ApplyError,
+        /// Boxed: the error is large and rare.
+        error: Box<ApplyError>,
         applied: Vec<String>,
     },
     /// The async runtime could not start.
@@ -168,7 +169,7 @@ pub async fn apply_async(
             Err(error) => {
                 return Err(AccountsError::Apply {
                     account: account.clone(),
-                    error,
+                    error: Box::new(error),
                     applied,
                 })
             }

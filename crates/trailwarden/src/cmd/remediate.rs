@@ -15,7 +15,7 @@ use serde_json::json;
 use trailwarden_audit::{evaluate, Finding, Selection, Status};
 use trailwarden_controls::Catalog;
 use trailwarden_evidence::Evidence;
-use trailwarden_remediate::apply::{apply_live, Outcome};
+use trailwarden_remediate::apply::Outcome;
 use trailwarden_remediate::export::{self, Format};
 use trailwarden_remediate::{
     plan, Options, Subscriber, TopicChoice, DEFAULT_LOG_RETENTION_DAYS, DEFAULT_NAMESPACE,
@@ -115,9 +115,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.evidence.is_some() && args.selection.any() {
         bail!("--evidence reads a file: it cannot be combined with the live selection flags (--profile, --region, ...)");
     }
-    if args.apply && (args.selection.profile.len() > 1 || args.selection.assume_role.is_some()) {
-        bail!("--apply works with one principal's own account for now: use at most one --profile, without --assume-role/--accounts/--organization");
-    }
     let evidence = match &args.evidence {
         Some(path) => load_evidence(path)?,
         None => args.selection.collect(false)?,
@@ -134,13 +131,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     let selection = Selection::parse(benchmark, &args.controls.join(","))?;
     let before = evaluate(&evidence, benchmark, &selection);
-    let sdk = trailwarden_aws::sdk::SdkOptions {
-        profile: args.selection.profile.first().cloned(),
-        region: args.selection.region.clone(),
-        endpoint_url: args.selection.endpoint_url.clone(),
-        max_attempts: 0,
-    };
-    let report = apply_live(&the_plan, &sdk)?;
+    // Multi-account: each account's actions run with the credentials the collector used there (its own, or
+    // the --assume-role role); an account it cannot reach stops the run before anything is written.
+    let collected_with = args.selection.options(trailwarden_aws::Progress::Quiet)?;
+    let report = trailwarden_remediate::accounts::apply_live(&the_plan, &collected_with)?;
     let after_evidence = args
         .selection
         .collect(false)

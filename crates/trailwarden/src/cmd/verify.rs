@@ -3,8 +3,10 @@
 //! Realistic CloudTrail events (the control's must-match examples, and one per event name it lists) go
 //! through the deployed filter patterns with trailwarden's engine and, live, AWS's `TestMetricFilter` where
 //! the endpoint offers it; the alarm → topic → confirmed-subscriber links are the audit's judgement. With
-//! `--fire`, each alarm is set to ALARM (subscribers get a real notification) and then restored.
-//! The logic is `trailwarden_remediate::verify`; this file parses flags and prints.
+//! `--fire`, each alarm is set to ALARM (subscribers get a real notification) and then restored. Live steps
+//! run in each account with the credentials the collector used there (`--assume-role` with
+//! `--accounts`/`--organization` included). The logic is `trailwarden_remediate::verify` and
+//! `trailwarden_remediate::accounts`; this file parses flags and prints.
 //!
 //! Exit codes: 0 every control OK; 1 some control FAILED; 2 a usage or input error.
 
@@ -55,10 +57,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.evidence.is_some() && args.selection.any() {
         bail!("--evidence reads a file: it cannot be combined with the live selection flags (--profile, --region, ...)");
     }
-    let one_principal = args.selection.profile.len() <= 1 && args.selection.assume_role.is_none();
-    if args.fire && !one_principal {
-        bail!("--fire works with one principal's own account for now: use at most one --profile, without --assume-role/--accounts/--organization");
-    }
     let (evidence, live) = match &args.evidence {
         Some(path) => (load_evidence(path)?, false),
         None => (args.selection.collect(true)?, true),
@@ -67,24 +65,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if checks.is_empty() {
         bail!("nothing to verify: no metric-filter control is selected or seen in the evidence");
     }
-    if live && one_principal {
-        let sdk = trailwarden_aws::sdk::SdkOptions {
-            profile: args.selection.profile.first().cloned(),
-            region: args.selection.region.clone(),
-            endpoint_url: args.selection.endpoint_url.clone(),
-            max_attempts: 0,
-        };
-        verify::live(&sdk, &mut checks, args.fire).context("starting the async runtime")?;
+    if live {
+        // Each account's live steps run with the credentials the collector used there (its own, or the
+        // --assume-role role); an account that cannot be reached gets a problem on each of its checks.
+        let options = args.selection.options(trailwarden_aws::Progress::Quiet)?;
+        trailwarden_remediate::accounts::verify_live(&options, &mut checks, args.fire)
+            .context("the live checks")?;
     } else {
-        let why = if live {
-            "several principals"
-        } else {
-            "--evidence"
-        };
         for c in checks.iter_mut().filter(|c| !c.filters.is_empty()) {
-            c.notes.push(format!(
-                "AWS TestMetricFilter: not tried ({why}); tested with trailwarden's engine only"
-            ));
+            c.notes.push(
+                "AWS TestMetricFilter: not tried (--evidence); tested with trailwarden's engine only"
+                    .to_string(),
+            );
         }
     }
     if json {

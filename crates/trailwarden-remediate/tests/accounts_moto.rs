@@ -1,0 +1,103 @@
+//! `accounts::apply_async` against moto: every account a plan needs is reached before anything is written,
+//! and each action lands in its own account.
+
+use std::collections::BTreeMap;
+
+use trailwarden_aws::{AccountSelection, CollectOptions};
+use trailwarden_remediate::{accounts, Action, CreateTopic, Plan};
+use trailwarden_testkit::{MotoServer, TestAccount};
+
+const REGION: &str = "eu-west-1";
+
+fn create_topic(account: &str, name: &str) -> Action {
+    Action::CreateTopic(CreateTopic {
+        account: account.into(),
+        region: REGION.into(),
+        name: name.into(),
+        arn: format!("arn:aws:sns:{REGION}:{account}:{name}"),
+        tags: BTreeMap::from([("managed-by".to_string(), "trailwarden".to_string())]),
+    })
+}
+
+async fn topics(a: &TestAccount) -> Vec<String> {
+    let out = a
+        .sns(REGION)
+        .list_topics()
+        .send()
+        .await
+        .expect("ListTopics");
+    out.topics()
+        .iter()
+        .filter_map(|t| t.topic_arn().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn an_account_outside_the_selection_is_named_and_nothing_is_written() {
+    let caller = TestAccount::new(MotoServer::shared(), "330000000001").await;
+    let plan = Plan {
+        actions: vec![
+            create_topic(&caller.account_id, "reach-own"),
+            create_topic("330000000099", "reach-other"),
+        ],
+        ..Plan::default()
+    };
+    let options = CollectOptions {
+        base_config: Some(caller.config.clone()),
+        region: Some(REGION.into()),
+        ..CollectOptions::default()
+    };
+    let err = accounts::apply_async(&plan, &options)
+        .await
+        .expect_err("330000000099 is not selected");
+    let text = err.to_string();
+    assert!(
+        text.starts_with("cannot act in account 330000000099 (not among the selected accounts (the given SDK config is 330000000001)"),
+        "{text}"
+    );
+    assert!(text.ends_with("nothing was changed"), "{text}");
+    assert!(
+        topics(&caller).await.is_empty(),
+        "the reachable account was left alone"
+    );
+}
+
+#[tokio::test]
+async fn each_action_lands_in_its_own_account() {
+    let caller = TestAccount::new(MotoServer::shared(), "330000000010").await;
+    let member = TestAccount::new(MotoServer::shared(), "330000000011").await;
+    let plan = Plan {
+        actions: vec![
+            create_topic(&member.account_id, "member-alarms"),
+            create_topic(&caller.account_id, "own-alarms"),
+        ],
+        ..Plan::default()
+    };
+    let options = CollectOptions {
+        base_config: Some(caller.config.clone()),
+        region: Some(REGION.into()),
+        assume_role: Some("Remediate".into()),
+        // The caller's own account is listed too: it is acted in with the caller's own credentials.
+        accounts: AccountSelection::Accounts(vec![
+            member.account_id.clone(),
+            caller.account_id.clone(),
+        ]),
+        ..CollectOptions::default()
+    };
+    let report = accounts::apply_async(&plan, &options).await.expect("apply");
+    assert_eq!(report.results.len(), 2);
+    assert_eq!(
+        topics(&member).await,
+        vec![format!(
+            "arn:aws:sns:{REGION}:{}:member-alarms",
+            member.account_id
+        )]
+    );
+    assert_eq!(
+        topics(&caller).await,
+        vec![format!(
+            "arn:aws:sns:{REGION}:{}:own-alarms",
+            caller.account_id
+        )]
+    );
+}
