@@ -18,6 +18,7 @@ use trailwarden_evidence::{
 
 use crate::alarm::fires_on_one_event;
 use crate::finding::{Link, Resources};
+use crate::kms::TopicKey;
 use crate::outcome::{best, Outcome};
 use crate::selectors::{delivers, Needed};
 
@@ -564,10 +565,10 @@ fn topic_verdict(ev: &Evidence, owner: &AccountEvidence, topic_arn: &str) -> Out
     let mut hidden = None;
     if let Observed::Ok(attrs) = &topic.attributes {
         if let Some(key) = attrs.kms_master_key_id.as_deref().filter(|k| !k.is_empty()) {
-            match key_verdict(holder, topic_arn, key) {
-                KeyVerdict::Usable(more) => notes.extend(more),
-                KeyVerdict::Broken(why) => return Outcome::fail(4, Link::Topic, why),
-                KeyVerdict::Unseen(why) => hidden = Some(why),
+            match crate::kms::topic_key(holder, topic_arn, key) {
+                TopicKey::Usable(more) => notes.extend(more),
+                TopicKey::Broken(why) => return Outcome::fail(4, Link::Topic, why),
+                TopicKey::Unseen(why) => hidden = Some(why),
             }
         }
     }
@@ -597,79 +598,6 @@ fn topic_verdict(ev: &Evidence, owner: &AccountEvidence, topic_arn: &str) -> Out
                 subs.len()
             ),
         )
-    }
-}
-
-/// What the topic's KMS key means for CloudWatch's notifications.
-enum KeyVerdict {
-    /// CloudWatch may use it (with notes for the reader).
-    Usable(Vec<String>),
-    /// CloudWatch cannot use it: the reason.
-    Broken(String),
-    /// Cannot tell: the reason.
-    Unseen(String),
-}
-
-fn key_verdict(holder: &AccountEvidence, topic_arn: &str, key: &str) -> KeyVerdict {
-    // CloudWatch cannot use the AWS managed key of SNS (its key policy admits only callers through SNS).
-    let managed = |name: &str| {
-        KeyVerdict::Broken(format!(
-            "SNS topic {topic_arn} is encrypted with the AWS managed key {name}, which CloudWatch alarms cannot use, so no notification is delivered"
-        ))
-    };
-    if key == "alias/aws/sns" || key.ends_with(":alias/aws/sns") {
-        return managed("aws/sns");
-    }
-    let region = topic_arn.split(':').nth(3).unwrap_or_default();
-    let Some(found) = holder.kms_key(key, region) else {
-        return KeyVerdict::Unseen(format!(
-            "SNS topic {topic_arn} is encrypted with KMS key {key}, whose key policy was not collected (kms:DescribeKey, kms:GetKeyPolicy)"
-        ));
-    };
-    let description = match &found.description {
-        Observed::Ok(d) => d,
-        Observed::Error(e) if e.kind == ErrorKind::NotFound => {
-            return KeyVerdict::Broken(format!(
-                "SNS topic {topic_arn} is encrypted with KMS key {key}, which does not exist, so SNS cannot deliver anything"
-            ))
-        }
-        Observed::Error(e) => {
-            return KeyVerdict::Unseen(format!(
-                "cannot describe KMS key {key} of SNS topic {topic_arn}: {e}"
-            ))
-        }
-    };
-    let arn = description.arn.as_str();
-    if description.key_manager.as_deref() == Some("AWS") {
-        return managed(arn);
-    }
-    if let Some(state) = description.key_state.as_deref().filter(|s| *s != "Enabled") {
-        return KeyVerdict::Broken(format!(
-            "SNS topic {topic_arn} is encrypted with KMS key {arn}, which is {state}, so SNS cannot deliver anything"
-        ));
-    }
-    let policy = match &found.policy {
-        Observed::Ok(p) => p,
-        Observed::Error(e) => {
-            return KeyVerdict::Unseen(format!(
-                "cannot read the key policy of KMS key {arn} (SNS topic {topic_arn}): {e}"
-            ))
-        }
-    };
-    match crate::kms::cloudwatch_access(policy, Some(arn)) {
-        Ok(crate::kms::KeyAccess::Allowed { notes }) => KeyVerdict::Usable(
-            notes
-                .into_iter()
-                .map(|n| format!("KMS key {arn} of SNS topic {topic_arn}: {n}"))
-                .collect(),
-        ),
-        Ok(crate::kms::KeyAccess::Denied(why)) => KeyVerdict::Broken(format!(
-            "SNS topic {topic_arn} is encrypted with KMS key {arn}, but {why}, so the alarm's notifications are dropped; add the statement {}",
-            crate::kms::cloudwatch_statement()
-        )),
-        Err(why) => KeyVerdict::Unseen(format!(
-            "cannot judge the key policy of KMS key {arn} (SNS topic {topic_arn}): {why}"
-        )),
     }
 }
 

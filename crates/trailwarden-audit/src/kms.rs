@@ -26,6 +26,7 @@
 //! ```
 
 use serde_json::{json, Value};
+use trailwarden_evidence::{AccountEvidence, ErrorKind, Observed};
 
 /// The service principal that must be allowed.
 pub const CLOUDWATCH: &str = "cloudwatch.amazonaws.com";
@@ -271,6 +272,83 @@ fn glob(pattern: &str, text: &str) -> bool {
         }
     }
     p[pi..].iter().all(|c| *c == '*')
+}
+
+/// What a topic's KMS key means for CloudWatch's notifications to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TopicKey {
+    /// CloudWatch may use it (with notes for the reader).
+    Usable(Vec<String>),
+    /// CloudWatch cannot use it: the reason, naming the key (and, for a customer key, the statement to add).
+    Broken(String),
+    /// Cannot tell (not collected, not readable): the reason.
+    Unseen(String),
+}
+
+/// The verdict on the key `key` (the topic's `KmsMasterKeyId`) of the topic `topic_arn`, from the evidence
+/// of the account holding the topic (`holder`): the AWS managed `aws/sns` key, a missing or disabled key, or a
+/// key policy that does not let CloudWatch use the key are [`TopicKey::Broken`].
+pub fn topic_key(holder: &AccountEvidence, topic_arn: &str, key: &str) -> TopicKey {
+    // CloudWatch cannot use the AWS managed key of SNS (its key policy admits only callers through SNS).
+    let managed = |name: &str| {
+        TopicKey::Broken(format!(
+            "SNS topic {topic_arn} is encrypted with the AWS managed key {name}, which CloudWatch alarms cannot use, so no notification is delivered"
+        ))
+    };
+    if key == "alias/aws/sns" || key.ends_with(":alias/aws/sns") {
+        return managed("aws/sns");
+    }
+    let region = topic_arn.split(':').nth(3).unwrap_or_default();
+    let Some(found) = holder.kms_key(key, region) else {
+        return TopicKey::Unseen(format!(
+            "SNS topic {topic_arn} is encrypted with KMS key {key}, whose key policy was not collected (kms:DescribeKey, kms:GetKeyPolicy)"
+        ));
+    };
+    let description = match &found.description {
+        Observed::Ok(d) => d,
+        Observed::Error(e) if e.kind == ErrorKind::NotFound => {
+            return TopicKey::Broken(format!(
+                "SNS topic {topic_arn} is encrypted with KMS key {key}, which does not exist, so SNS cannot deliver anything"
+            ))
+        }
+        Observed::Error(e) => {
+            return TopicKey::Unseen(format!(
+                "cannot describe KMS key {key} of SNS topic {topic_arn}: {e}"
+            ))
+        }
+    };
+    let arn = description.arn.as_str();
+    if description.key_manager.as_deref() == Some("AWS") {
+        return managed(arn);
+    }
+    if let Some(state) = description.key_state.as_deref().filter(|s| *s != "Enabled") {
+        return TopicKey::Broken(format!(
+            "SNS topic {topic_arn} is encrypted with KMS key {arn}, which is {state}, so SNS cannot deliver anything"
+        ));
+    }
+    let policy = match &found.policy {
+        Observed::Ok(p) => p,
+        Observed::Error(e) => {
+            return TopicKey::Unseen(format!(
+                "cannot read the key policy of KMS key {arn} (SNS topic {topic_arn}): {e}"
+            ))
+        }
+    };
+    match cloudwatch_access(policy, Some(arn)) {
+        Ok(KeyAccess::Allowed { notes }) => TopicKey::Usable(
+            notes
+                .into_iter()
+                .map(|n| format!("KMS key {arn} of SNS topic {topic_arn}: {n}"))
+                .collect(),
+        ),
+        Ok(KeyAccess::Denied(why)) => TopicKey::Broken(format!(
+            "SNS topic {topic_arn} is encrypted with KMS key {arn}, but {why}, so the alarm's notifications are dropped; add the statement {}",
+            cloudwatch_statement()
+        )),
+        Err(why) => TopicKey::Unseen(format!(
+            "cannot judge the key policy of KMS key {arn} (SNS topic {topic_arn}): {why}"
+        )),
+    }
 }
 
 #[cfg(test)]

@@ -32,6 +32,7 @@
 pub mod accounts;
 pub mod apply;
 pub mod export;
+pub mod kms;
 mod model;
 mod options;
 pub mod permissions;
