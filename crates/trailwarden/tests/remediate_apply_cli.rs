@@ -143,3 +143,43 @@ fn the_readable_apply_report_shows_before_and_after() {
         "{line}"
     );
 }
+
+#[test]
+fn setup_trail_and_security_hub_on_a_fresh_account_then_nothing_left_to_do() {
+    // No trail, no log group, Security Hub off. v2.0.0: Security Hub has no CIS 2.0.0 standard, so nothing
+    // needs BatchEnableStandards, which moto does not implement.
+    let a = block_on(TestAccount::new(MotoServer::shared(), "300000000009"));
+    let args = [
+        "--setup-trail",
+        "--enable-security-hub",
+        "--benchmark",
+        "v2.0.0",
+        "--subscribe",
+        "email:secops@example.com",
+        "--format",
+        "json",
+    ];
+    let mut apply = args.to_vec();
+    apply.push("--apply");
+    let o = remediate_as(&a, &apply);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let before = doc["before"].as_array().unwrap();
+    let after = doc["after"].as_array().unwrap();
+    assert_eq!(before.len(), 16);
+    assert!(before.iter().all(|f| f["status"] == "FAIL"), "{doc}");
+    assert!(after.iter().all(|f| f["status"] == "PASS"), "{doc}");
+    assert!(doc["applied"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["action"]
+            .as_str()
+            .unwrap()
+            .contains("multi-region trail trailwarden-cis")));
+
+    let o = remediate_as(&a, &args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["actions"], serde_json::json!([]), "{doc}");
+}

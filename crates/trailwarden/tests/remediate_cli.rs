@@ -83,6 +83,50 @@ fn a_missing_trail_is_reported_with_exit_1() {
 }
 
 #[test]
+fn setup_trail_plans_the_trail_and_the_filters_on_its_group() {
+    let ev = fixture("no-trail.json");
+    let o = remediate(&[
+        "--evidence",
+        &ev,
+        "--controls",
+        "4.1,4.3",
+        "--setup-trail",
+        "--log-retention-days",
+        "90",
+        "--trail-region",
+        "eu-central-1",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let actions = doc["actions"].as_array().unwrap();
+    let kinds: Vec<&str> = actions
+        .iter()
+        .map(|a| a["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        &kinds[..7],
+        [
+            "create_bucket",
+            "put_bucket_policy",
+            "create_log_group",
+            "create_role",
+            "put_role_policy",
+            "create_trail",
+            "start_logging"
+        ]
+    );
+    assert_eq!(actions[2]["retention_days"], 90);
+    assert!(actions.iter().all(|a| a["region"] == "eu-central-1"));
+    assert!(actions
+        .iter()
+        .filter(|a| a["action"] == "put_metric_filter")
+        .all(|a| a["log_group_name"] == "trailwarden/cloudtrail"));
+    assert!(doc.get("blocked").is_none(), "{doc}");
+}
+
+#[test]
 fn a_name_collision_is_an_error_with_exit_2() {
     let ev = fixture("colliding-filter.json");
     let o = remediate(&["--evidence", &ev, "--controls", "4.3"]);
@@ -155,8 +199,18 @@ fn usage_errors_exit_2_and_name_the_problem() {
         ),
         (vec!["--evidence", &ev, "--controls", "4.99"], "'4.99'"),
         (
-            vec!["--evidence", &ev, "--setup-trail"],
-            "--setup-trail is not implemented yet",
+            vec![
+                "--evidence",
+                &ev,
+                "--setup-trail",
+                "--log-retention-days",
+                "100",
+            ],
+            "--log-retention-days '100'",
+        ),
+        (
+            vec!["--evidence", &ev, "--log-retention-days", "30"],
+            "--setup-trail",
         ),
         (vec!["--evidence", &ev, "--apply"], "--apply"),
         (
