@@ -155,12 +155,76 @@ fn a_flag_of_another_mode_or_a_bad_arn_is_a_usage_error() {
             &["audit", "--assume-role", "arn:aws:iam::1:role/A"][..],
             "role name",
         ),
+        (
+            &["detect", "--setup-trail"][..],
+            "--setup-trail does not apply to `iam-policy detect`",
+        ),
+        (
+            &["audit", "--subscribe-sqs"][..],
+            "--subscribe-sqs does not apply",
+        ),
     ] {
         let out = iam_policy(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(needle), "{args:?}: {err}");
     }
+}
+
+/// `--setup-trail`, `--enable-security-hub`, `--subscribe-sqs`, `--subscribe-lambda` add exactly their
+/// features' statements (`trailwarden_remediate::permissions`, checked against moto in that crate's
+/// `tests/permissions_moto.rs`), in both forms, and nothing else.
+#[test]
+fn remediate_feature_flags_add_their_statements() {
+    use trailwarden_remediate::permissions::{grants, Feature};
+    let plain = granted(&printed(&["remediate"]));
+    let all = printed(&[
+        "remediate",
+        "--setup-trail",
+        "--enable-security-hub",
+        "--subscribe-sqs",
+        "--subscribe-lambda",
+    ]);
+    let added: BTreeSet<String> = granted(&all).difference(&plain).cloned().collect();
+    let expected: BTreeSet<String> = grants(&Feature::ALL)
+        .iter()
+        .map(|g| g.action.to_string())
+        .filter(|a| !plain.contains(a))
+        .collect();
+    assert_eq!(added, expected);
+    for action in [
+        "iam:PassRole",
+        "cloudtrail:CreateTrail",
+        "securityhub:EnableSecurityHub",
+        "sqs:SetQueueAttributes",
+        "lambda:AddPermission",
+    ] {
+        assert!(added.contains(action), "{action}");
+    }
+    let trail = all["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["Action"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a == "cloudtrail:CreateTrail")
+        })
+        .unwrap();
+    assert_eq!(
+        trail["Resource"],
+        "arn:aws:cloudtrail:*:*:trail/trailwarden-cis"
+    );
+    let setup_only = granted(&printed(&["remediate", "--setup-trail"]));
+    assert!(!setup_only.contains("lambda:AddPermission") && setup_only.contains("iam:PassRole"));
+    let text = iam_policy(&["remediate", "--setup-trail", "--format", "text"]);
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains("iam:PassRole") && text.contains("hand the role to the trail"),
+        "{text}"
+    );
 }
 
 const REGION: &str = "eu-west-1";
@@ -222,7 +286,8 @@ fn remediate_apply_sends_only_what_the_remediate_policy_grants_and_needs_all_of_
         Mode::Remediate,
         &printed(&["remediate"]),
         &ops,
-        &["account:ListRegions"],
+        // The KMS reads are for KMS-encrypted topics only (this run's topic is not encrypted).
+        &["account:ListRegions", "kms:DescribeKey", "kms:GetKeyPolicy"],
     );
 }
 
