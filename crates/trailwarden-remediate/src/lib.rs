@@ -6,7 +6,11 @@
 //! subscriptions), reusing what already works and refusing ([`PlanError::Collision`]) to touch a resource of
 //! the same name that it did not create. Everything it creates is tagged `managed-by=trailwarden` (metric
 //! filters cannot carry tags). A failing control whose account has no qualifying trail is reported in
-//! [`Plan::blocked`], never guessed at.
+//! [`Plan::blocked`], never guessed at — unless [`Options::setup_trail`] asks for a new trail (bucket with its
+//! policy, log group with a retention period, the CloudTrail → CloudWatch Logs role, a multi-region trail),
+//! whose log group then gets the filters. [`Options::enable_security_hub`] remediates 4.16; SQS and Lambda
+//! subscribers get the resource policy that lets the topic reach them. [`permissions`] lists the IAM actions
+//! of those options.
 //!
 //! [`export`] renders a plan as a readable list, JSON, Terraform, CloudFormation or a bash script of `aws`
 //! commands.
