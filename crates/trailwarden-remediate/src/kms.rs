@@ -25,6 +25,18 @@ use trailwarden_evidence::{Evidence, Observed};
 /// naming the key and the fix; `None` when the topic is not encrypted (or not in the evidence), or its key
 /// lets CloudWatch use it.
 pub fn reused_topic_key_note(evidence: &Evidence, topic_arn: &str) -> Option<String> {
+    problem(evidence, topic_arn, true).map(|why| format!("--topic-arn {topic_arn}: {why}"))
+}
+
+/// Why CloudWatch alarms cannot publish to `topic_arn` because of its KMS key, with the fix (the statement to
+/// add, or another key): only definite breaks, `None` otherwise (not encrypted, usable key, or a key policy
+/// that could not be read — the topic's other problems then matter). For a topic an existing alarm already
+/// notifies, this is the blocked reason: no subscriber can help.
+pub fn topic_key_problem(evidence: &Evidence, topic_arn: &str) -> Option<String> {
+    problem(evidence, topic_arn, false)
+}
+
+fn problem(evidence: &Evidence, topic_arn: &str, unseen_too: bool) -> Option<String> {
     let (holder, topic) = evidence
         .accounts
         .iter()
@@ -40,13 +52,14 @@ pub fn reused_topic_key_note(evidence: &Evidence, topic_arn: &str) -> Option<Str
     match topic_key(holder, topic_arn, key) {
         TopicKey::Usable(_) => None,
         TopicKey::Broken(why) if why.contains("AWS managed key") => Some(format!(
-            "--topic-arn {topic_arn}: {why}; encrypt the topic with a customer managed key whose key policy has the statement {statement}, or use another topic (trailwarden never changes encryption or key policies)"
+            "{why}; encrypt the topic with a customer managed key whose key policy has the statement {statement}, or use another topic (trailwarden never changes encryption or key policies)"
         )),
         TopicKey::Broken(why) => Some(format!(
-            "--topic-arn {topic_arn}: {why} (trailwarden never changes key policies: the alarms it creates notify no one until this is done)"
+            "{why} (trailwarden never changes key policies: the alarms notify no one until this is done)"
         )),
+        TopicKey::Unseen(_) if !unseen_too => None,
         TopicKey::Unseen(why) => Some(format!(
-            "--topic-arn {topic_arn}: {why}; make sure the key policy of {key} has the statement {statement}"
+            "{why}; make sure the key policy of {key} has the statement {statement}"
         )),
     }
 }
@@ -130,6 +143,11 @@ mod tests {
         assert!(
             note.contains("make sure the key policy of alias/alarms has the statement {"),
             "{note}"
+        );
+        // Not a definite break: an existing alarm's topic is judged by its other problems.
+        assert_eq!(
+            topic_key_problem(&evidence(Some("alias/alarms"), &key(denied)), TOPIC),
+            None
         );
     }
 }

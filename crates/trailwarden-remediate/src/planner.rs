@@ -489,6 +489,9 @@ impl<'a> Planner<'a> {
     }
 
     fn reused_topic(&mut self, arn: &str, account: &str, region: &str) {
+        if let Some(note) = crate::kms::reused_topic_key_note(self.evidence, arn) {
+            self.plan.notes.push(note); // its KMS key does not let CloudWatch publish (crate::kms)
+        }
         match self.find_topic(arn) {
             Some(topic) => match &topic.subscriptions {
                 Observed::Ok(subs) => {
@@ -657,6 +660,9 @@ impl<'a> Planner<'a> {
             self.block(f, &f.reason.clone());
             return;
         };
+        if let Some(why) = crate::kms::topic_key_problem(self.evidence, &arn) {
+            return self.block(f, &why); // a subscriber cannot help: the KMS key stops CloudWatch (crate::kms)
+        }
         let subs = match &topic.subscriptions {
             Observed::Ok(s) => s.clone(),
             Observed::Error(_) => {

@@ -154,3 +154,42 @@ fn a_disabled_key_breaks_the_chain() {
         "{f:#}"
     );
 }
+
+#[test]
+fn remediation_names_the_key_and_the_statement_for_an_encrypted_topic() {
+    let (a, topic, key_arn) = encrypted_textbook("340000000003", &root_only("340000000003"));
+    // Reusing the topic for a new chain (4.12): the plan is made, with a note on the key.
+    let o = run_as(
+        &a,
+        &[
+            "remediate",
+            "--controls",
+            "4.12",
+            "--topic-arn",
+            &topic,
+            "--format",
+            "json",
+        ],
+    );
+    let v: serde_json::Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o)));
+    assert!(!v["actions"].as_array().unwrap().is_empty(), "{v:#}");
+    let notes = v["notes"].to_string();
+    assert!(
+        notes.contains(&format!(
+            "--topic-arn {topic}: SNS topic {topic} is encrypted with KMS key {key_arn}"
+        )),
+        "{notes}"
+    );
+    assert!(notes.contains("cloudwatch.amazonaws.com"), "{notes}");
+
+    // The existing 4.3 alarm already notifies it: blocked on the key, not on subscriptions.
+    let o = run_as(&a, &["remediate", "--controls", "4.3", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let reason = v["blocked"][0]["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains(&key_arn) && reason.contains("never changes key policies"),
+        "{v:#}"
+    );
+}
