@@ -32,6 +32,24 @@ pub enum Outcome {
     /// Not done, on purpose: doing it would change something trailwarden did not create. Says what a human
     /// should do instead.
     Manual(String),
+    /// Done, but something trailwarden must not change still needs a human (e.g. the KMS key of a queue
+    /// that now lets the topic in). Says what.
+    DoneWithNote(String),
+}
+
+impl Outcome {
+    /// Whether the action changed the account.
+    pub fn changed(&self) -> bool {
+        matches!(self, Outcome::Done | Outcome::DoneWithNote(_))
+    }
+
+    /// What a human still has to do, if anything.
+    pub fn note(&self) -> Option<&str> {
+        match self {
+            Outcome::Manual(n) | Outcome::DoneWithNote(n) => Some(n),
+            Outcome::Done | Outcome::AlreadyThere => None,
+        }
+    }
 }
 
 /// What phase 1 found for one action.
@@ -43,6 +61,8 @@ enum Check {
     Present,
     /// Left to a human, with what to do.
     Manual(String),
+    /// Absent: write it, then tell a human the rest.
+    AbsentBut(String),
 }
 
 /// The result of applying a plan: each action with its outcome, in order.
@@ -184,7 +204,7 @@ pub async fn apply_async(plan: &Plan, config: &SdkConfig) -> Result<ApplyReport,
     // Phase 2: write.
     let mut report = ApplyReport::default();
     for (action, check) in plan.actions.iter().zip(checks) {
-        let changed = report.results.iter().any(|(_, o)| *o == Outcome::Done);
+        let changed = report.results.iter().any(|(_, o)| o.changed());
         let region = action.location().1;
         let cfg = in_region(config, region);
         match check {
@@ -196,10 +216,14 @@ pub async fn apply_async(plan: &Plan, config: &SdkConfig) -> Result<ApplyReport,
                 report.results.push((action.clone(), Outcome::Manual(why)));
                 continue;
             }
-            Check::Absent => {}
+            Check::Absent | Check::AbsentBut(_) => {}
         }
         write(action, &cfg, region, changed).await?;
-        report.results.push((action.clone(), Outcome::Done));
+        let outcome = match check {
+            Check::AbsentBut(note) => Outcome::DoneWithNote(note),
+            _ => Outcome::Done,
+        };
+        report.results.push((action.clone(), outcome));
     }
     Ok(report)
 }

@@ -252,6 +252,16 @@ async fn an_sqs_subscriber_gets_a_queue_policy_and_receives_what_the_topic_publi
     };
     let (url, arn) = queue("alerts").await;
     let (other_url, other_arn) = queue("has-a-policy").await;
+    let (encrypted_url, encrypted_arn) = queue("encrypted").await;
+    sqs.set_queue_attributes()
+        .queue_url(&encrypted_url)
+        .attributes(
+            aws_sdk_sqs::types::QueueAttributeName::KmsMasterKeyId,
+            "alias/queue-key",
+        )
+        .send()
+        .await
+        .unwrap();
     let theirs = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Theirs","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::210000000004:root"},"Action":"sqs:SendMessage","Resource":"*"}]}"#;
     sqs.set_queue_attributes()
         .queue_url(&other_url)
@@ -265,6 +275,7 @@ async fn an_sqs_subscriber_gets_a_queue_policy_and_receives_what_the_topic_publi
         subscribers: vec![
             Subscriber::parse(&format!("sqs:{arn}")).unwrap(),
             Subscriber::parse(&format!("sqs:{other_arn}")).unwrap(),
+            Subscriber::parse(&format!("sqs:{encrypted_arn}")).unwrap(),
         ],
         ..Options::default()
     };
@@ -283,6 +294,23 @@ async fn an_sqs_subscriber_gets_a_queue_policy_and_receives_what_the_topic_publi
         manual[0].contains(&other_arn) && manual[0].contains("AllowTrailwardenTopic"),
         "{}",
         manual[0]
+    );
+    // The encrypted queue gets the policy, and a note: its key must let SNS in too (not ours to change).
+    let encrypted = report
+        .results
+        .iter()
+        .find_map(|(a, o)| match (a, o) {
+            (Action::SetQueuePolicy(q), Outcome::DoneWithNote(note))
+                if q.queue_arn == encrypted_arn =>
+            {
+                Some(note.clone())
+            }
+            _ => None,
+        })
+        .expect("a note on the encrypted queue");
+    assert!(
+        encrypted.contains("alias/queue-key") && encrypted.contains("kms:GenerateDataKey"),
+        "{encrypted}"
     );
     // Their policy is untouched; ours is set on the queue that had none.
     let policy = |url: String| {

@@ -81,7 +81,11 @@ pub(super) async fn check(action: &Action, cfg: &SdkConfig) -> Result<Check, App
                 .and_then(|a| a.get(&QueueAttributeName::Policy))
                 .filter(|p| !p.is_empty())
             else {
-                return Ok(Check::Absent);
+                return Ok(if kms.is_empty() {
+                    Check::Absent
+                } else {
+                    Check::AbsentBut(format!("SQS queue {}:{kms}", q.queue_arn))
+                });
             };
             let wanted = queue_statement(&q.queue_arn, &q.topic_arn);
             let has = serde_json::from_str::<serde_json::Value>(policy)

@@ -4,8 +4,8 @@
 //! Exit codes: 0 when the plan (or, with `--apply`, the account afterwards) leaves nothing failing that
 //! trailwarden could fix; 1 when some failing control is blocked (reported in the plan, e.g. no qualifying
 //! trail, a topic whose subscriptions are all pending), still fails after `--apply`, or was left to you (a
-//! subscribed queue that has a policy of its own: the statement to add is printed); 2 on a usage or input
-//! error, including a name collision with a resource trailwarden did not create.
+//! subscribed queue that has a policy of its own, or a KMS key a human must change: what to do is printed);
+//! 2 on a usage or input error, including a name collision with a resource trailwarden did not create.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -148,14 +148,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let manual = report
         .results
         .iter()
-        .any(|(_, o)| matches!(o, Outcome::Manual(_)));
+        .any(|(_, o)| o.note().is_some());
     match format {
         Format::Json => {
             let doc = json!({
                 "actions": the_plan.actions,
                 "applied": report.results.iter().map(|(a, o)| {
                     let mut entry = json!({"action": a.describe(), "outcome": outcome_word(o)});
-                    if let Outcome::Manual(why) = o {
+                    if let Some(why) = o.note() {
                         entry["note"] = json!(why);
                     }
                     entry
@@ -170,7 +170,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             println!("\nApplied:");
             for (a, o) in &report.results {
                 println!("  [{}] {}", outcome_word(o), a.describe());
-                if let Outcome::Manual(why) = o {
+                if let Some(why) = o.note() {
                     println!("      {why}");
                 }
             }
@@ -199,7 +199,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 /// How an applied action ended, in one word (JSON) or two (text).
 fn outcome_word(o: &Outcome) -> &'static str {
     match o {
-        Outcome::Done => "done",
+        Outcome::Done | Outcome::DoneWithNote(_) => "done",
         Outcome::AlreadyThere => "already-there",
         Outcome::Manual(_) => "left-to-you",
     }
