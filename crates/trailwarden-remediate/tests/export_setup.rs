@@ -287,3 +287,32 @@ fn the_iam_policy_of_a_setup_plan_names_its_resources() {
     unique.dedup();
     assert_eq!(sids.len(), unique.len(), "{sids:?}");
 }
+
+#[test]
+fn only_starting_our_stopped_trail_exports_as_a_command_not_an_empty_template() {
+    let mut ev = fixture("no-trail.json");
+    let o = Options {
+        controls: vec!["4.3".into()],
+        setup_trail: true,
+        ..Options::default()
+    };
+    let first = plan(&ev, v3(), &o).unwrap();
+    common::simulate(&mut ev, &first);
+    let trailwarden_evidence::Observed::Ok(trails) = &mut ev.accounts[0].trails else {
+        panic!()
+    };
+    trails[0].status = trailwarden_evidence::Observed::Ok(trailwarden_evidence::TrailStatus {
+        is_logging: false,
+        latest_cloudwatch_logs_delivery_error: None,
+        latest_cloudwatch_logs_delivery_time: None,
+    });
+    let p = plan(&ev, v3(), &o).unwrap();
+    assert_eq!(p.actions.len(), 1, "{:?}", p.actions);
+    let start = "aws cloudtrail start-logging --region eu-west-1 --name arn:aws:cloudtrail:eu-west-1:111122223333:trail/trailwarden-cis";
+    let cfn = render(&p, Format::CloudFormation).unwrap();
+    assert!(cfn.contains(start) && !cfn.contains("Resources"), "{cfn}");
+    let tf = render(&p, Format::Terraform).unwrap();
+    assert!(tf.contains(start), "{tf}");
+    hcl::parse(&tf).unwrap();
+    assert!(render(&p, Format::Cli).unwrap().contains(start));
+}

@@ -66,6 +66,12 @@ pub(super) async fn check(action: &Action, cfg: &SdkConfig) -> Result<bool, Appl
                             region,
                             "it exists and belongs to another account (bucket names are global)",
                         )),
+                        Some(301) => Err(collision(
+                            "S3 bucket",
+                            &b.bucket,
+                            region,
+                            "it exists in another region",
+                        )),
                         _ => Err(api("HeadBucket", region, false)(e)),
                     };
                 }

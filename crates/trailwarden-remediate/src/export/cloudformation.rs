@@ -36,7 +36,22 @@ pub fn render(plan: &Plan) -> String {
             "# Deploy in account {}, region {}.",
             place.account, place.region
         );
-        yaml(&template(plan, place), 0, &mut out);
+        let doc = template(plan, place);
+        if doc["Resources"].as_object().is_some_and(|r| r.is_empty()) {
+            // A template must have resources: only commands are left for this place (starting a trail
+            // trailwarden created earlier and found stopped).
+            for a in &place.actions {
+                if let Action::StartLogging(s) = a {
+                    let _ = writeln!(
+                        out,
+                        "# Nothing to deploy; trail {} exists and is stopped: aws cloudtrail start-logging --region {} --name {}",
+                        s.trail_arn, s.region, s.trail_arn
+                    );
+                }
+            }
+            continue;
+        }
+        yaml(&doc, 0, &mut out);
     }
     out
 }

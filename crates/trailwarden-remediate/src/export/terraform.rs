@@ -210,7 +210,17 @@ pub fn render(plan: &Plan) -> String {
                 }
                 other => {
                     extra_subs += 1;
-                    out.push_str(&setup_resource(other, &sfx, &provider, extra_subs));
+                    let creates_trail = place
+                        .actions
+                        .iter()
+                        .any(|a| matches!(a, Action::CreateTrail(_)));
+                    out.push_str(&setup_resource(
+                        other,
+                        &sfx,
+                        &provider,
+                        extra_subs,
+                        creates_trail,
+                    ));
                 }
             }
         }
@@ -228,7 +238,13 @@ fn policy_hcl(policy: &str) -> String {
 
 /// The resources of the setup, Security Hub and endpoint-permission actions. `n` numbers the per-endpoint
 /// resources of a place.
-fn setup_resource(action: &Action, sfx: &str, provider: &str, n: usize) -> String {
+fn setup_resource(
+    action: &Action,
+    sfx: &str,
+    provider: &str,
+    n: usize,
+    creates_trail: bool,
+) -> String {
     match action {
         Action::CreateBucket(b) => format!(
             "\n# The trail's log files (--setup-trail)\nresource \"aws_s3_bucket\" \"trail{sfx}\" {{\n{provider}  bucket   = {}\n  tags     = {}\n}}\n\nresource \"aws_s3_bucket_public_access_block\" \"trail{sfx}\" {{\n{provider}  bucket                  = aws_s3_bucket.trail{sfx}.id\n  block_public_acls       = true\n  ignore_public_acls      = true\n  block_public_policy     = true\n  restrict_public_buckets = true\n}}\n",
@@ -264,7 +280,12 @@ fn setup_resource(action: &Action, sfx: &str, provider: &str, n: usize) -> Strin
             t.log_file_validation,
             tags(&t.tags)
         ),
-        // `enable_logging = true` on the trail starts it.
+        // A trail created here starts with `enable_logging = true`; an existing one (trailwarden's, found
+        // stopped) is not Terraform's to manage.
+        Action::StartLogging(s) if !creates_trail => format!(
+            "\n# Trail {} exists and is stopped: start it with\n#   aws cloudtrail start-logging --region {} --name {}\n",
+            s.trail_arn, s.region, s.trail_arn
+        ),
         Action::StartLogging(_) => String::new(),
         Action::EnableSecurityHub(_) => format!(
             "\n# 4.16\nresource \"aws_securityhub_account\" \"this{sfx}\" {{\n{provider}  enable_default_standards = false\n}}\n"
