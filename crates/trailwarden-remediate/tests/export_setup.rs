@@ -109,6 +109,12 @@ fn terraform_has_the_trail_its_dependencies_and_filters_on_the_new_group() {
             }
             "resource aws_lambda_permission" => {
                 assert_eq!(attr("principal"), "\"sns.amazonaws.com\"");
+                // The created topic by reference, so `var.topic_name` stays true.
+                assert_eq!(attr("source_arn"), "aws_sns_topic.alarms.arn");
+            }
+            "resource aws_sqs_queue_policy" => {
+                let policy = attr("policy");
+                assert!(policy.contains("${aws_sns_topic.alarms.arn}"), "{policy}");
             }
             _ => {}
         }
@@ -178,6 +184,27 @@ fn cloudformation_has_the_trail_with_references_and_retained_logs() {
     assert_eq!(
         r["CisStandard"]["Type"].as_str(),
         Some("AWS::SecurityHub::Standard")
+    );
+    let queue = r
+        .as_mapping()
+        .unwrap()
+        .values()
+        .find(|x| x["Type"].as_str() == Some("AWS::SQS::QueuePolicy"))
+        .unwrap();
+    let statement = &queue["Properties"]["PolicyDocument"]["Statement"][0];
+    assert_eq!(
+        statement["Condition"]["ArnEquals"]["aws:SourceArn"]["Ref"].as_str(),
+        Some("AlarmTopic")
+    );
+    let permission = r
+        .as_mapping()
+        .unwrap()
+        .values()
+        .find(|x| x["Type"].as_str() == Some("AWS::Lambda::Permission"))
+        .unwrap();
+    assert_eq!(
+        permission["Properties"]["SourceArn"]["Ref"].as_str(),
+        Some("AlarmTopic")
     );
     let mut filters = 0;
     for (_, res) in r.as_mapping().unwrap() {

@@ -165,7 +165,13 @@ fn template(plan: &Plan, place: &Place<'_>) -> Value {
                 if matches!(other, Action::CreateRole(_)) {
                     warnings.push(" Creates a named IAM role: deploy with CAPABILITY_NAMED_IAM.");
                 }
-                for (id, resource) in setup_resources(other, subscription) {
+                // A topic created in this template is referred to (`Ref`), so the TopicName parameter
+                // stays true; one of another place stays literal.
+                let local = place.actions.iter().find_map(|a| match a {
+                    Action::CreateTopic(t) => Some(t.arn.as_str()),
+                    _ => None,
+                });
+                for (id, resource) in setup_resources(other, subscription, local) {
                     resources.insert(id, resource);
                 }
             }
@@ -190,7 +196,14 @@ fn template(plan: &Plan, place: &Place<'_>) -> Value {
 }
 
 /// The resources of the setup, Security Hub and endpoint-permission actions; `n` numbers per-endpoint ones.
-fn setup_resources(action: &Action, n: usize) -> Vec<(String, Value)> {
+fn setup_resources(action: &Action, n: usize, local_topic: Option<&str>) -> Vec<(String, Value)> {
+    let topic = |arn: &str| {
+        if local_topic == Some(arn) {
+            json!({"Ref": "AlarmTopic"})
+        } else {
+            Value::String(arn.to_string())
+        }
+    };
     let doc = |text: &str| serde_json::from_str::<Value>(text).unwrap_or(Value::Null);
     // The log bucket and group outlive the stack: deleting a stack must not delete the audit trail.
     let retain = |mut v: Value| {
@@ -266,8 +279,7 @@ fn setup_resources(action: &Action, n: usize) -> Vec<(String, Value)> {
         Action::SetQueuePolicy(q) => {
             let name = q.queue_arn.rsplit(':').next().unwrap_or_default();
             let owner = q.queue_arn.split(':').nth(4).unwrap_or_default();
-            // The topic ARN stays literal: the queue may be in another region's template.
-            let policy = doc(&q.policy);
+            let policy = replace_arn(&doc(&q.policy), &q.topic_arn, &topic(&q.topic_arn));
             vec![(
                 format!("SubscriberQueuePolicy{n}"),
                 json!({"Type": "AWS::SQS::QueuePolicy", "Properties": {
@@ -281,7 +293,7 @@ fn setup_resources(action: &Action, n: usize) -> Vec<(String, Value)> {
                 "Action": "lambda:InvokeFunction",
                 "FunctionName": l.function_arn,
                 "Principal": "sns.amazonaws.com",
-                "SourceArn": l.topic_arn}}),
+                "SourceArn": topic(&l.topic_arn)}}),
         )],
         // Filters, alarms and topics are rendered by `template`.
         _ => Vec::new(),

@@ -214,12 +214,19 @@ pub fn render(plan: &Plan) -> String {
                         .actions
                         .iter()
                         .any(|a| matches!(a, Action::CreateTrail(_)));
+                    // A topic created in this same place is referred to, so `var.topic_name` stays true.
+                    let local_topic = created
+                        .values()
+                        .find(|t| t.account == place.account && t.region == place.region)
+                        .map(|t| (t.arn.as_str(), format!("aws_sns_topic.alarms{sfx}.arn")));
+                    let local_topic = local_topic.as_ref().map(|(a, e)| (*a, e.as_str()));
                     out.push_str(&setup_resource(
                         other,
                         &sfx,
                         &provider,
                         extra_subs,
                         creates_trail,
+                        local_topic,
                     ));
                 }
             }
@@ -228,10 +235,13 @@ pub fn render(plan: &Plan) -> String {
     out
 }
 
-/// A JSON policy document as an HCL `jsonencode(...)` argument. (Topic ARNs stay literal in the endpoint
-/// policies: the queue or function may be in another region's provider, and a policy needs no ordering.)
-fn policy_hcl(policy: &str) -> String {
-    let doc: Value = serde_json::from_str(policy).unwrap_or(Value::Null);
+/// A JSON policy document as an HCL `jsonencode(...)` argument, with `topic` = (ARN, expression) by reference.
+/// (A topic of another place stays literal: the queue or function may be in another region's provider.)
+fn policy_hcl(policy: &str, topic: Option<(&str, &str)>) -> String {
+    let mut doc: Value = serde_json::from_str(policy).unwrap_or(Value::Null);
+    if let Some((arn, expr)) = topic {
+        doc = common::replace_arn(&doc, arn, &Value::String(format!("${{{expr}}}")));
+    }
     let json = serde_json::to_string_pretty(&doc).unwrap_or_default();
     format!("jsonencode({})", indent(&json, "  "))
 }
@@ -244,7 +254,12 @@ fn setup_resource(
     provider: &str,
     n: usize,
     creates_trail: bool,
+    local_topic: Option<(&str, &str)>,
 ) -> String {
+    let topic = |arn: &str| match local_topic {
+        Some((a, expr)) if a == arn => expr.to_string(),
+        _ => hcl_string(arn),
+    };
     match action {
         Action::CreateBucket(b) => format!(
             "\n# The trail's log files (--setup-trail)\nresource \"aws_s3_bucket\" \"trail{sfx}\" {{\n{provider}  bucket   = {}\n  tags     = {}\n}}\n\nresource \"aws_s3_bucket_public_access_block\" \"trail{sfx}\" {{\n{provider}  bucket                  = aws_s3_bucket.trail{sfx}.id\n  block_public_acls       = true\n  ignore_public_acls      = true\n  block_public_policy     = true\n  restrict_public_buckets = true\n}}\n",
@@ -253,7 +268,7 @@ fn setup_resource(
         ),
         Action::PutBucketPolicy(p) => format!(
             "\nresource \"aws_s3_bucket_policy\" \"trail{sfx}\" {{\n{provider}  bucket   = aws_s3_bucket.trail{sfx}.id\n  policy   = {}\n  depends_on = [aws_s3_bucket_public_access_block.trail{sfx}]\n}}\n",
-            policy_hcl(&p.policy)
+            policy_hcl(&p.policy, None)
         ),
         Action::CreateLogGroup(g) => format!(
             "\nresource \"aws_cloudwatch_log_group\" \"trail{sfx}\" {{\n{provider}  name              = {}\n  retention_in_days = {}\n  tags              = {}\n}}\n",
@@ -264,13 +279,13 @@ fn setup_resource(
         Action::CreateRole(r) => format!(
             "\nresource \"aws_iam_role\" \"trail_to_logs{sfx}\" {{\n{provider}  name               = {}\n  assume_role_policy = {}\n  tags               = {}\n}}\n",
             hcl_string(&r.role_name),
-            policy_hcl(&r.assume_role_policy),
+            policy_hcl(&r.assume_role_policy, None),
             tags(&r.tags)
         ),
         Action::PutRolePolicy(p) => format!(
             "\nresource \"aws_iam_role_policy\" \"trail_to_logs{sfx}\" {{\n{provider}  name     = {}\n  role     = aws_iam_role.trail_to_logs{sfx}.id\n  policy   = {}\n}}\n",
             hcl_string(&p.policy_name),
-            policy_hcl(&p.policy)
+            policy_hcl(&p.policy, None)
         ),
         Action::CreateTrail(t) => format!(
             "\nresource \"aws_cloudtrail\" \"trail{sfx}\" {{\n{provider}  name                          = {}\n  s3_bucket_name                = aws_s3_bucket.trail{sfx}.id\n  is_multi_region_trail         = {}\n  include_global_service_events = {}\n  enable_log_file_validation    = {}\n  enable_logging                = true\n  cloud_watch_logs_group_arn    = \"${{aws_cloudwatch_log_group.trail{sfx}.arn}}:*\"\n  cloud_watch_logs_role_arn     = aws_iam_role.trail_to_logs{sfx}.arn\n  tags                          = {}\n\n  event_selector {{\n    read_write_type           = \"All\"\n    include_management_events = true\n  }}\n\n  depends_on = [aws_s3_bucket_policy.trail{sfx}, aws_iam_role_policy.trail_to_logs{sfx}]\n}}\n",
@@ -300,14 +315,14 @@ fn setup_resource(
                 "\n# Lets the alarm topic send to {}. Terraform REPLACES the queue's policy: apply this only if the queue has\n# none (trailwarden --apply checks that and otherwise names the statement to add).\ndata \"aws_sqs_queue\" \"subscriber{sfx}_{n}\" {{\n{provider}  name     = {}\n}}\n\nresource \"aws_sqs_queue_policy\" \"subscriber{sfx}_{n}\" {{\n{provider}  queue_url = data.aws_sqs_queue.subscriber{sfx}_{n}.url\n  policy    = {}\n}}\n",
                 q.queue_arn,
                 hcl_string(name),
-                policy_hcl(&q.policy)
+                policy_hcl(&q.policy, local_topic.filter(|(a, _)| *a == q.topic_arn))
             )
         }
         Action::AddLambdaPermission(l) => format!(
             "\nresource \"aws_lambda_permission\" \"subscriber{sfx}_{n}\" {{\n{provider}  statement_id  = {}\n  action        = \"lambda:InvokeFunction\"\n  function_name = {}\n  principal     = \"sns.amazonaws.com\"\n  source_arn    = {}\n}}\n",
             hcl_string(&l.statement_id),
             hcl_string(&l.function_arn),
-            hcl_string(&l.topic_arn)
+            topic(&l.topic_arn)
         ),
         // Filters, alarms and topics are rendered by `render`.
         _ => String::new(),
