@@ -52,6 +52,30 @@ pub fn plan(
             ),
         });
     }
+    if let Some(r) = options
+        .trail_region
+        .as_deref()
+        .filter(|_| options.setup_trail)
+    {
+        // e.g. eu-west-1, us-gov-west-1, cn-north-1: lowercase words and a number, joined by hyphens.
+        let words: Vec<&str> = r.split('-').collect();
+        let ok = words.len() >= 3
+            && words.iter().all(|w| {
+                !w.is_empty()
+                    && w.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            })
+            && words
+                .last()
+                .is_some_and(|w| w.bytes().all(|b| b.is_ascii_digit()));
+        if !ok {
+            return Err(PlanError::BadOption {
+                option: "--trail-region",
+                value: r.to_string(),
+                why: "not an AWS region name (e.g. eu-west-1)".to_string(),
+            });
+        }
+    }
     if options.namespace.trim().is_empty() || options.namespace.starts_with("AWS/") {
         return Err(PlanError::BadOption {
             option: "--namespace",

@@ -165,6 +165,13 @@ fn retention_region_and_collisions_are_checked() {
     );
     assert!(err.to_string().contains("365"), "{err}");
 
+    let bad = Options {
+        trail_region: Some("Mars".into()),
+        ..setup("4.3")
+    };
+    let err = plan(&fixture("no-trail.json"), v3(), &bad).unwrap_err();
+    assert!(err.to_string().contains("--trail-region 'Mars'"), "{err}");
+
     let o = Options {
         log_retention_days: 90,
         trail_region: Some("us-east-2".into()),
