@@ -24,7 +24,7 @@
 use std::collections::BTreeMap;
 
 use aws_config::SdkConfig;
-use trailwarden_aws::accounts::{owner, principals, reach};
+use trailwarden_aws::accounts::{owner, principals, reach, Principal};
 use trailwarden_aws::sdk::CallCounter;
 use trailwarden_aws::{CollectError, CollectOptions};
 
@@ -97,40 +97,64 @@ pub fn split(plan: &Plan) -> Vec<(String, Plan)> {
     out
 }
 
-/// The config of each of `accounts` as the collection described by `options` reaches it (own credentials in
-/// the principal's own account, the assumed role elsewhere). Every account is tried; all those that cannot be
-/// reached are named together in [`AccountsError::Unreachable`].
+/// The principals of a selection, identified once, and the role they assume: the way to each account.
+#[derive(Debug)]
+pub struct Reach {
+    principals: Vec<Principal>,
+    role: Option<String>,
+    calls: CallCounter,
+}
+
+impl Reach {
+    /// Identifies the principals `options` describe and lists their target accounts (as the collector does).
+    pub async fn new(options: &CollectOptions) -> Result<Reach, AccountsError> {
+        Ok(Reach {
+            principals: principals(options).await?,
+            role: options.assume_role.clone(),
+            calls: CallCounter::default(),
+        })
+    }
+
+    /// The config acting in `account` (own credentials in a principal's own account, the assumed role
+    /// elsewhere, checked to land there), or why it cannot be reached.
+    pub async fn config(&self, account: &str) -> Result<SdkConfig, String> {
+        let Some(principal) = owner(&self.principals, account) else {
+            let own: Vec<String> = self
+                .principals
+                .iter()
+                .map(|p| format!("{} is {}", p.label, p.identity.account_id))
+                .collect();
+            return Err(format!(
+                "not among the selected accounts ({}); select it with --accounts/--organization and --assume-role",
+                own.join(", ")
+            ));
+        };
+        reach(principal, self.role.as_deref(), account, &self.calls)
+            .await
+            .map(|(config, _)| config)
+            .map_err(|why| why.to_string())
+    }
+}
+
+/// The config of each of `accounts` as the collection described by `options` reaches it (see
+/// [`Reach::config`]). Every account is tried; all those that cannot be reached are named together in
+/// [`AccountsError::Unreachable`].
 pub async fn configs(
     options: &CollectOptions,
     accounts: &[String],
 ) -> Result<BTreeMap<String, SdkConfig>, AccountsError> {
-    let principals = principals(options).await?;
+    let reach = Reach::new(options).await?;
     let mut found = BTreeMap::new();
     let mut unreachable = Vec::new();
-    let calls = CallCounter::default();
     for account in accounts {
         if found.contains_key(account) {
             continue;
         }
-        let Some(principal) = owner(&principals, account) else {
-            let own: Vec<String> = principals
-                .iter()
-                .map(|p| format!("{} is {}", p.label, p.identity.account_id))
-                .collect();
-            unreachable.push((
-                account.clone(),
-                format!(
-                    "not among the selected accounts ({}); select it with --accounts/--organization and --assume-role",
-                    own.join(", ")
-                ),
-            ));
-            continue;
-        };
-        match reach(principal, options.assume_role.as_deref(), account, &calls).await {
-            Ok((config, _)) => {
+        match reach.config(account).await {
+            Ok(config) => {
                 found.insert(account.clone(), config);
             }
-            Err(why) => unreachable.push((account.clone(), why.to_string())),
+            Err(why) => unreachable.push((account.clone(), why)),
         }
     }
     if unreachable.is_empty() {
@@ -202,20 +226,19 @@ pub async fn verify_async(
     let mut wanted: Vec<String> = checks.iter().map(|c| c.account.clone()).collect();
     wanted.sort();
     wanted.dedup();
+    let reach = Reach::new(options).await?;
     for account in wanted {
-        let reached = match configs(options, std::slice::from_ref(&account)).await {
-            Ok(mut found) => found.remove(&account),
-            Err(AccountsError::Unreachable(list)) => {
-                let why = describe(&list);
+        let config = match reach.config(&account).await {
+            Ok(config) => config,
+            Err(why) => {
                 for c in checks.iter_mut().filter(|c| c.account == account) {
-                    c.problems
-                        .push(format!("live checks not done: cannot reach {why}"));
+                    c.problems.push(format!(
+                        "live checks not done: cannot reach account {account} ({why})"
+                    ));
                 }
                 continue;
             }
-            Err(e) => return Err(e),
         };
-        let Some(config) = reached else { continue };
         let index: Vec<usize> = (0..checks.len())
             .filter(|&i| checks[i].account == account)
             .collect();
