@@ -101,3 +101,37 @@ async fn each_action_lands_in_its_own_account() {
         )]
     );
 }
+
+#[tokio::test]
+async fn verify_marks_the_checks_of_an_unreachable_account_instead_of_skipping_them() {
+    let caller = TestAccount::new(MotoServer::shared(), "330000000020").await;
+    let check = |account: &str| trailwarden_remediate::verify::Check {
+        control: "4.3".into(),
+        account: account.into(),
+        region: REGION.into(),
+        problems: Vec::new(),
+        log_group: None,
+        filters: Vec::new(),
+        probes: Vec::new(),
+        alarms: Vec::new(),
+        topics: Vec::new(),
+        notes: Vec::new(),
+    };
+    let mut checks = vec![check(&caller.account_id), check("330000000098")];
+    let options = CollectOptions {
+        base_config: Some(caller.config.clone()),
+        region: Some(REGION.into()),
+        ..CollectOptions::default()
+    };
+    accounts::verify_async(&options, &mut checks, true)
+        .await
+        .expect("verify");
+    assert!(checks[0].ok(), "{:?}", checks[0].problems);
+    assert_eq!(checks[1].problems.len(), 1);
+    assert!(
+        checks[1].problems[0]
+            .starts_with("live checks not done: cannot reach account 330000000098 (not among the selected accounts"),
+        "{:?}",
+        checks[1].problems
+    );
+}
