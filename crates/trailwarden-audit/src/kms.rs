@@ -329,9 +329,14 @@ pub fn topic_key(holder: &AccountEvidence, topic_arn: &str, key: &str) -> TopicK
     let policy = match &found.policy {
         Observed::Ok(p) => p,
         Observed::Error(e) => {
+            // GetKeyPolicy only answers in the key's own account: say so when the key is another account's.
+            let owner = arn.split(':').nth(4).filter(|a| *a != holder.account_id);
+            let hint = owner.map_or(String::new(), |a| {
+                format!(" (the key belongs to account {a}; GetKeyPolicy works only there: check its policy in that account)")
+            });
             return TopicKey::Unseen(format!(
-                "cannot read the key policy of KMS key {arn} (SNS topic {topic_arn}): {e}"
-            ))
+                "cannot read the key policy of KMS key {arn} (SNS topic {topic_arn}): {e}{hint}"
+            ));
         }
     };
     match cloudwatch_access(policy, Some(arn)) {
@@ -464,6 +469,28 @@ mod tests {
         assert!(cloudwatch_access("nope", None)
             .unwrap_err()
             .contains("not JSON"));
+    }
+
+    #[test]
+    fn another_accounts_key_whose_policy_cannot_be_read_says_where_to_look() {
+        let holder: AccountEvidence = serde_json::from_value(json!({
+            "account_id": "111122223333", "regions": [], "trails": {"ok": []},
+            "kms_keys": [{"key_id": "arn:aws:kms:eu-west-1:444455556666:key/k", "region": "eu-west-1",
+                "description": {"ok": {"arn": "arn:aws:kms:eu-west-1:444455556666:key/k", "key_manager": "CUSTOMER", "key_state": "Enabled"}},
+                "policy": {"error": {"kind": "AccessDenied", "operation": "GetKeyPolicy", "message": "no"}}}]
+        }))
+        .unwrap();
+        let TopicKey::Unseen(why) = topic_key(
+            &holder,
+            "arn:aws:sns:eu-west-1:111122223333:t",
+            "arn:aws:kms:eu-west-1:444455556666:key/k",
+        ) else {
+            panic!("an unreadable policy is not a verdict");
+        };
+        assert!(
+            why.contains("the key belongs to account 444455556666"),
+            "{why}"
+        );
     }
 
     #[test]
