@@ -371,3 +371,34 @@ async fn an_sqs_subscriber_gets_a_queue_policy_and_receives_what_the_topic_publi
     let second = plan(&collect(&a).await, v3(), &o).unwrap();
     assert!(second.actions.is_empty(), "{:#?}", second.actions);
 }
+
+#[tokio::test]
+async fn a_bucket_of_the_planned_name_that_is_not_ours_stops_apply_before_anything_changes() {
+    let a = TestAccount::new(MotoServer::shared(), "210000000005").await;
+    let p = plan(&collect(&a).await, v3(), &options()).unwrap();
+    let bucket = setup_bucket_name("210000000005", REGION);
+    a.bucket(&bucket);
+
+    let err = apply_async(&without_standards(&p), &a.in_region(REGION))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ApplyError::Collision {
+                kind: "S3 bucket",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains(&bucket), "{err}");
+    let roles = aws_sdk_iam::Client::new(&a.in_region(REGION))
+        .get_role()
+        .role_name(SETUP_ROLE_NAME)
+        .send()
+        .await;
+    assert!(roles.is_err(), "the role was not created");
+    let trails = a.cloudtrail(REGION).describe_trails().send().await.unwrap();
+    assert!(trails.trail_list().is_empty());
+}
