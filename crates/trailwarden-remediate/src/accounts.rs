@@ -3,10 +3,11 @@
 //!
 //! The accounts and how to reach them come from [`trailwarden_aws::accounts`] (the collector's own resolution:
 //! principals, their target accounts, the assumed role), so apply never acts in an account the collection did
-//! not see, nor with other credentials. Every account a plan needs is reached *before* anything is written:
-//! one the selection cannot reach (not targeted, role not assumable) stops the run with its id and the reason,
-//! and nothing is changed anywhere. Then [`crate::apply::apply_async`] runs once per account, in plan order
-//! (its own look-before-write covers that account).
+//! not see, nor with other credentials. Every account a plan needs is reached, and every planned name is
+//! looked at ([`crate::apply::preflight`]), *before* anything is written: an account the selection cannot
+//! reach (not targeted, role not assumable) or a collision in any account stops the run with the account's id
+//! and the reason, and nothing is changed anywhere. Then [`crate::apply::apply_async`] runs once per account,
+//! in plan order.
 //!
 //! ```no_run
 //! use trailwarden_aws::{AccountSelection, CollectOptions};
@@ -178,6 +179,18 @@ pub async fn apply_async(
     }
     let wanted: Vec<String> = parts.iter().map(|(a, _)| a.clone()).collect();
     let configs = configs(options, &wanted).await?;
+    // Look in every account before writing in any: a collision anywhere leaves every account unchanged.
+    for (account, part) in &parts {
+        if let Some(config) = configs.get(account) {
+            apply::preflight(part, config)
+                .await
+                .map_err(|error| AccountsError::Apply {
+                    account: account.clone(),
+                    error: Box::new(error),
+                    applied: Vec::new(),
+                })?;
+        }
+    }
     let mut report = ApplyReport::default();
     let mut applied = Vec::new();
     for (account, part) in &parts {

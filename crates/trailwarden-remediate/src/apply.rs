@@ -175,6 +175,15 @@ pub fn apply_live(
     })
 }
 
+/// Phase 1 alone, writing nothing: every action's target is looked at and a collision is the error. Lets a
+/// multi-account run ([`crate::accounts`]) look in every account before it writes in any.
+pub async fn preflight(plan: &Plan, config: &SdkConfig) -> Result<(), ApplyError> {
+    for action in &plan.actions {
+        check(action, &in_region(config, action.location().1)).await?;
+    }
+    Ok(())
+}
+
 /// Applies the plan: checks every target first, then writes.
 pub async fn apply_async(plan: &Plan, config: &SdkConfig) -> Result<ApplyReport, ApplyError> {
     if plan.actions.is_empty() {

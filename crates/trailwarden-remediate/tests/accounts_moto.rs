@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use trailwarden_aws::{AccountSelection, CollectOptions};
-use trailwarden_remediate::{accounts, Action, CreateTopic, Plan};
+use trailwarden_remediate::{accounts, Action, CreateTopic, Plan, PutMetricFilter};
 use trailwarden_testkit::{MotoServer, TestAccount};
 
 const REGION: &str = "eu-west-1";
@@ -133,5 +133,62 @@ async fn verify_marks_the_checks_of_an_unreachable_account_instead_of_skipping_t
             .starts_with("live checks not done: cannot reach account 330000000098 (not among the selected accounts"),
         "{:?}",
         checks[1].problems
+    );
+}
+
+#[tokio::test]
+async fn a_collision_in_a_later_account_leaves_the_earlier_ones_unchanged() {
+    let caller = TestAccount::new(MotoServer::shared(), "330000000030").await;
+    let first = TestAccount::new(MotoServer::shared(), "330000000031").await;
+    let second = TestAccount::new(MotoServer::shared(), "330000000032").await;
+    // The second account already has a filter of the planned name, with another pattern (stale evidence).
+    second.log_group(REGION, "CloudTrail/main").await;
+    second
+        .metric_filter(
+            REGION,
+            "CloudTrail/main",
+            "RootUsage",
+            r#"{ $.eventName = "CreateVpc" }"#,
+        )
+        .await;
+    let plan = Plan {
+        actions: vec![
+            create_topic(&first.account_id, "first-alarms"),
+            Action::PutMetricFilter(PutMetricFilter {
+                account: second.account_id.clone(),
+                region: REGION.into(),
+                controls: vec!["4.3".into()],
+                log_group_name: "CloudTrail/main".into(),
+                filter_name: "RootUsage".into(),
+                pattern: trailwarden_testkit::ROOT_USAGE_PATTERN.into(),
+                metric_name: "RootUsage".into(),
+                metric_namespace: "CISBenchmark".into(),
+                metric_value: "1".into(),
+            }),
+        ],
+        ..Plan::default()
+    };
+    let options = CollectOptions {
+        base_config: Some(caller.config.clone()),
+        region: Some(REGION.into()),
+        assume_role: Some("Remediate".into()),
+        accounts: AccountSelection::Accounts(vec![
+            first.account_id.clone(),
+            second.account_id.clone(),
+        ]),
+        ..CollectOptions::default()
+    };
+    let err = accounts::apply_async(&plan, &options)
+        .await
+        .expect_err("the filter name is taken");
+    let text = err.to_string();
+    assert!(
+        text.starts_with("account 330000000032: metric filter 'RootUsage' already exists"),
+        "{text}"
+    );
+    assert!(!text.contains("remediated before"), "{text}");
+    assert!(
+        topics(&first).await.is_empty(),
+        "nothing written in the first account"
     );
 }
