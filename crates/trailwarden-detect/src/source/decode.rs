@@ -95,6 +95,12 @@ impl Decoder {
         self
     }
 
+    /// Decodes a stream that starts at line `line` of its input (see [`Splitter::continue_at`]).
+    pub fn continuing_at(mut self, line: u64) -> Decoder {
+        self.splitter.continue_at(line);
+        self
+    }
+
     /// An [`Item::Raw`] if raw mode is on and `bytes` is plainly a record; gives `bytes` back
     /// otherwise.
     fn try_raw(

@@ -167,6 +167,14 @@ impl<R: BufRead> Splitter<R> {
         }
     }
 
+    /// Makes this a continuation: the stream is the part of an input that starts at line `line`
+    /// (a slice cut at a newline). Line numbers carry on, and past line 1 no byte-order mark is
+    /// accepted: one may only start the input.
+    pub fn continue_at(&mut self, line: u64) {
+        self.line = line;
+        self.started = line > 1;
+    }
+
     /// Notes a finished record's size for the next buffer. A buffer that got far more room than
     /// it used (a small record after a big one) is shrunk: records wait in batches, and without
     /// this they could hold many times their size, where plain doubling holds at most twice.
