@@ -465,7 +465,9 @@ impl Matcher {
                 Item::Problem(problem) => Out::Problem(problem),
             };
             batch.push(out);
-            if batch.len() == BATCH && !emit(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))) {
+            if batch.len() == BATCH
+                && !emit(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+            {
                 return;
             }
         }
@@ -595,10 +597,15 @@ mod tests {
                 let loc = Location::new(Arc::from(name), None, None);
                 return Some(Err(Problem::new(loc, "cannot open: permission denied")));
             }
+            let layout = if name.ends_with(".ndjson") {
+                Layout::Lines
+            } else {
+                Layout::Auto
+            };
             Some(Ok(Input {
                 name: Arc::from(name),
                 reader: Box::new(Cursor::new(body.into_bytes())),
-                layout: Layout::Auto,
+                layout,
             }))
         }
         fn finished(&mut self, name: &str, clean: bool) {
@@ -650,6 +657,81 @@ mod tests {
         assert_eq!(one.len(), 3750);
         assert_eq!(&one[..3], ["4.5:id-0", "4.5:id-2", "4.14:id-3"]);
         assert_eq!(ids(4), one);
+    }
+
+    /// An NDJSON input of several slices: problems keep their line numbers, a duplicate in a
+    /// later slice is still a duplicate, and one thread or four give the same run.
+    #[test]
+    fn slices_keep_line_numbers_duplicates_and_order() {
+        let mut body = String::new();
+        let mut garbage_lines = Vec::new();
+        for i in 0..12_000usize {
+            if i % 1000 == 17 {
+                body.push_str("{\"eventName\":\"StopLogging\",\"eventID\":\"dup\"}\n");
+            } else if i % 1000 == 500 && i > 5000 {
+                garbage_lines.push(i + 1);
+                body.push_str("{\"eventName\": not json\n");
+            } else {
+                let name = ["StopLogging", "DescribeInstances"][i % 2];
+                let pad = "x".repeat(200);
+                body.push_str(&format!(
+                    "{{\"eventName\":\"{name}\",\"eventID\":\"id-{i}\",\"pad\":\"{pad}\"}}\n"
+                ));
+            }
+        }
+        assert!(
+            body.len() > 2 * crate::pipeline::SLICE,
+            "spans several slices"
+        );
+        let run = |threads: usize| {
+            let rule = Rule::control("4.5", "trail", "{ $.eventName = StopLogging }").unwrap();
+            let mut d = Detector::new(vec![rule]).with_threads(threads);
+            let mut source = Fake {
+                inputs: vec![
+                    ("big.ndjson", body.clone()),
+                    (
+                        "after.ndjson",
+                        "{\"eventName\":\"StopLogging\",\"eventID\":\"last\"}\n".into(),
+                    ),
+                ],
+                finished: Vec::new(),
+            };
+            let mut alerts: Vec<Alert> = Vec::new();
+            let mut problems = Vec::new();
+            d.run(&mut source, &mut alerts, &mut |p| {
+                problems.push(p.to_string())
+            })
+            .unwrap();
+            let ids: Vec<String> = alerts.into_iter().filter_map(|a| a.event_id).collect();
+            (ids, problems, d.stats.clone(), source.finished)
+        };
+        let (ids, problems, stats, finished) = run(1);
+        // Even lines are StopLogging (minus the 7 garbage ones); the 12 "dup" records count once.
+        assert_eq!(garbage_lines.len(), 7);
+        assert_eq!(stats.records, 12_000 - 7 + 1);
+        assert_eq!(stats.duplicates, 11);
+        assert_eq!(ids.iter().filter(|i| *i == "dup").count(), 1);
+        assert_eq!(ids.len(), (6_000 - 7) + 1 + 1);
+        assert_eq!(ids.last().map(String::as_str), Some("last"));
+        let shown: Vec<usize> = problems
+            .iter()
+            .filter_map(|p| {
+                p.strip_prefix("big.ndjson:")?
+                    .split(':')
+                    .next()?
+                    .parse()
+                    .ok()
+            })
+            .collect();
+        assert_eq!(shown, garbage_lines[..5]);
+        assert_eq!(
+            finished,
+            vec![
+                ("big.ndjson".to_string(), false),
+                ("after.ndjson".to_string(), true)
+            ]
+        );
+        assert_eq!(run(4), (ids, problems, stats, finished));
     }
 
     #[test]
