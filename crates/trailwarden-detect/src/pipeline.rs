@@ -21,7 +21,6 @@
 //! Deadlock is impossible because units are taken from the queue in order: the unit the engine's
 //! thread waits for was taken before any later one, by a worker that only ever waits on it.
 
-use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
