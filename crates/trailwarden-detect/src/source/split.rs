@@ -351,35 +351,78 @@ impl<R: BufRead> Splitter<R> {
         }
     }
 
+    /// Reads an object or array. Outside strings, the buffered bytes are scanned in a tight loop
+    /// and captured a whole buffer at a time (records are mostly strings, which
+    /// [`Splitter::read_string`] skips with `memchr`).
     fn read_nested(&mut self, cap: &mut Capture) -> Res<()> {
         let mut stack: Vec<u8> = Vec::new();
         loop {
-            let Some(b) = self.peek()? else {
-                return Err(self.syntax(format!("unclosed {} at end of input", open_name(&stack))));
+            let lines = self.layout == Layout::Lines;
+            let buf = loop {
+                match self.reader.fill_buf() {
+                    Ok(buf) => break buf,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(self.io_err(e)),
+                }
             };
-            match b {
-                b'"' => {
-                    self.read_string(cap)?;
-                    continue;
-                }
-                b'{' | b'[' => stack.push(b),
-                b'}' | b']' => {
-                    let want = if b == b'}' { b'{' } else { b'[' };
-                    if stack.pop() != Some(want) {
-                        return Err(self.syntax(format!("unexpected {}", show(b))));
+            if buf.is_empty() {
+                return Err(self.syntax(format!("unclosed {} at end of input", open_name(&stack))));
+            }
+            // How the scan of this buffer ended.
+            enum Stop {
+                /// The buffer ran out.
+                More,
+                /// A string starts here.
+                Quote,
+                /// The value is complete.
+                Closed,
+                /// A bracket that does not close the innermost open one.
+                Unexpected(u8),
+                /// A newline inside a value of a `Lines` layout.
+                LineEnd,
+            }
+            let (mut i, mut newlines, mut stop) = (0, 0u64, Stop::More);
+            while i < buf.len() {
+                let b = buf[i];
+                match b {
+                    b'"' => {
+                        stop = Stop::Quote;
+                        break;
                     }
+                    b'{' | b'[' => stack.push(b),
+                    b'}' | b']' => {
+                        let want = if b == b'}' { b'{' } else { b'[' };
+                        if stack.pop() != Some(want) {
+                            stop = Stop::Unexpected(b);
+                            break;
+                        }
+                    }
+                    b'\n' if lines => {
+                        stop = Stop::LineEnd;
+                        break;
+                    }
+                    b'\n' => newlines += 1,
+                    _ => {}
                 }
-                b'\n' if self.layout == Layout::Lines => {
+                i += 1;
+                if stack.is_empty() {
+                    stop = Stop::Closed;
+                    break;
+                }
+            }
+            cap.extend(&buf[..i]);
+            self.reader.consume(i);
+            self.line += newlines;
+            match stop {
+                Stop::More => {}
+                Stop::Quote => self.read_string(cap)?,
+                Stop::Closed => return Ok(()),
+                Stop::Unexpected(b) => return Err(self.syntax(format!("unexpected {}", show(b)))),
+                Stop::LineEnd => {
                     return Err(
                         self.syntax(format!("unclosed {} at end of line", open_name(&stack)))
-                    );
+                    )
                 }
-                _ => {}
-            }
-            cap.push(b);
-            self.bump()?;
-            if stack.is_empty() {
-                return Ok(());
             }
         }
     }
@@ -882,6 +925,7 @@ mod tests {
             r#"{"Records":[{"a":"x\"y\\","b":"]}"},{"c":"\u00e9\n"}]}"#,
             "{\"a\":\"b\\\\\"}\n{\"c\":\"d\n{\"e\":1}\n",
             "[{\"k\":\"v\\\n\"}]",
+            "{\"Records\":[{\"a\":[1,\n2]},\n{\"b\":{\"c\":1]}]}",
         ];
         for input in inputs {
             let reference = split(input, Layout::Auto, 1000);
@@ -891,6 +935,14 @@ mod tests {
                 assert_eq!(out, reference, "buffer of {cap} bytes, input {input:?}");
             }
         }
+        // Line numbers carry over newlines inside a record; a wrong bracket is named.
+        assert_eq!(
+            split(inputs[3], Layout::Auto, 1000),
+            [
+                Ok(("{\"a\":[1,\n2]}".into(), 1, Some(0))),
+                Err("line 3: unexpected ']'".into())
+            ]
+        );
         // And the reference itself is right about the first input.
         let first = split(inputs[0], Layout::Auto, 1000);
         assert_eq!(
