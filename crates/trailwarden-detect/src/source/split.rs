@@ -351,11 +351,13 @@ impl<R: BufRead> Splitter<R> {
         }
     }
 
-    /// Reads an object or array. Outside strings, the buffered bytes are scanned in a tight loop
-    /// and captured a whole buffer at a time (records are mostly strings, which
-    /// [`Splitter::read_string`] skips with `memchr`).
+    /// Reads an object or array. The buffered bytes are scanned in one tight loop — strings,
+    /// escapes and brackets alike, as [`Splitter::read_string`] and the bracket rules would — and
+    /// captured a whole buffer at a time: a record has a hundred short strings, and a call per
+    /// string (or per byte) cost more than the scan itself.
     fn read_nested(&mut self, cap: &mut Capture) -> Res<()> {
         let mut stack: Vec<u8> = Vec::new();
+        let (mut in_string, mut escaped) = (false, false);
         loop {
             let lines = self.layout == Layout::Lines;
             let buf = loop {
@@ -366,29 +368,46 @@ impl<R: BufRead> Splitter<R> {
                 }
             };
             if buf.is_empty() {
-                return Err(self.syntax(format!("unclosed {} at end of input", open_name(&stack))));
+                return Err(self.syntax(if in_string {
+                    "unterminated string at end of input".to_string()
+                } else {
+                    format!("unclosed {} at end of input", open_name(&stack))
+                }));
             }
             // How the scan of this buffer ended.
             enum Stop {
                 /// The buffer ran out.
                 More,
-                /// A string starts here.
-                Quote,
                 /// The value is complete.
                 Closed,
                 /// A bracket that does not close the innermost open one.
                 Unexpected(u8),
                 /// A newline inside a value of a `Lines` layout.
                 LineEnd,
+                /// A newline inside a string (consumed).
+                StringLineEnd,
             }
             let (mut i, mut newlines, mut stop) = (0, 0u64, Stop::More);
             while i < buf.len() {
                 let b = buf[i];
-                match b {
-                    b'"' => {
-                        stop = Stop::Quote;
+                if in_string {
+                    // After a backslash the next byte is taken as is; only a newline is an error.
+                    if b == b'\n' {
+                        stop = Stop::StringLineEnd;
                         break;
                     }
+                    if escaped {
+                        escaped = false;
+                    } else if b == b'\\' {
+                        escaped = true;
+                    } else if b == b'"' {
+                        in_string = false;
+                    }
+                    i += 1;
+                    continue;
+                }
+                match b {
+                    b'"' => in_string = true,
                     b'{' | b'[' => stack.push(b),
                     b'}' | b']' => {
                         let want = if b == b'}' { b'{' } else { b'[' };
@@ -411,17 +430,22 @@ impl<R: BufRead> Splitter<R> {
                 }
             }
             cap.extend(&buf[..i]);
-            self.reader.consume(i);
+            let newline = matches!(stop, Stop::StringLineEnd);
+            self.reader.consume(i + usize::from(newline));
             self.line += newlines;
             match stop {
                 Stop::More => {}
-                Stop::Quote => self.read_string(cap)?,
                 Stop::Closed => return Ok(()),
                 Stop::Unexpected(b) => return Err(self.syntax(format!("unexpected {}", show(b)))),
                 Stop::LineEnd => {
                     return Err(
                         self.syntax(format!("unclosed {} at end of line", open_name(&stack)))
                     )
+                }
+                Stop::StringLineEnd => {
+                    let err = self.syntax("unterminated string at end of line");
+                    self.line += 1; // the newline was consumed
+                    return Err(err);
                 }
             }
         }
@@ -926,6 +950,8 @@ mod tests {
             "{\"a\":\"b\\\\\"}\n{\"c\":\"d\n{\"e\":1}\n",
             "[{\"k\":\"v\\\n\"}]",
             "{\"Records\":[{\"a\":[1,\n2]},\n{\"b\":{\"c\":1]}]}",
+            "[{\"a\":\"x\\\"\ny\"}]",
+            "[{\"a\":[\"x\\\"y",
         ];
         for input in inputs {
             let reference = split(input, Layout::Auto, 1000);
@@ -942,6 +968,15 @@ mod tests {
                 Ok(("{\"a\":[1,\n2]}".into(), 1, Some(0))),
                 Err("line 3: unexpected ']'".into())
             ]
+        );
+        // A newline in a string, the end of input in a string: the string is named.
+        assert_eq!(
+            split(inputs[4], Layout::Auto, 1000),
+            [Err("line 1: unterminated string at end of line".into())]
+        );
+        assert_eq!(
+            split(inputs[5], Layout::Auto, 1000),
+            [Err("line 1: unterminated string at end of input".into())]
         );
         // And the reference itself is right about the first input.
         let first = split(inputs[0], Layout::Auto, 1000);
