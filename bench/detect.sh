@@ -41,7 +41,7 @@ out="$root/bench/out/detect-$size"
 # from a clean `git archive` of a commit while the shared tree does not compile); DETECT_COMMIT=sha
 # names that commit in the results.
 bin="${DETECT_BIN:-$root/target/release/trailwarden}"
-gen="$root/target/bench-detect-gen/release/trailwarden-bench-gen"
+gen="$root/target/release/trailwarden-corpus"
 cores=$(nproc)
 
 need() { command -v "$1" >/dev/null 2>&1 || { echo "installing $2"; apt-get install -y -q "$2" >/dev/null; }; }
@@ -51,7 +51,7 @@ need taskset util-linux
 
 echo "== build"
 [ -n "${DETECT_BIN:-}" ] || cargo build --release -q -p trailwarden
-cargo build --release -q --manifest-path bench/detect/gen/Cargo.toml --target-dir target/bench-detect-gen
+cargo build --release -q -p trailwarden-corpus
 
 # MANIFEST is written last; a generator newer than the corpus means the corpus is stale.
 if [ ! -f "$out/MANIFEST" ] || [ "$gen" -nt "$out/MANIFEST" ]; then

@@ -4,9 +4,11 @@
 //! matches every record against every rule, and hands each (record, rule) alert to a [`Sink`].
 //! Problems (malformed input) go to a callback and are counted; they never stop the run.
 //!
-//! Records are deduplicated in arrival order, then matched in batches on all cores (contiguous
-//! chunks, so alerts keep the order of their records whatever the thread count). A batch is
-//! flushed at the end of every input, before [`Source::finished`] is called.
+//! All the per-record work runs on every core ([`crate::pipeline`]): inputs, and slices of big
+//! NDJSON inputs, are decoded, matched and turned into alerts by worker threads; this thread then
+//! admits the records in input order (time window, duplicate `eventID`s), counts them and emits
+//! the alerts of admitted records. So the output is the same whatever the thread count. An
+//! input's alerts are all out, and [`Sink::input_done`] called, before [`Source::finished`].
 //!
 //! Matching works on the raw record bytes: one [`PatternSet`] built from every rule scans each
 //! record once (literal prefilter first), and only the records that match something (a few
@@ -21,17 +23,21 @@
 //! of the jsonl stream). [`Sink::input_done`] is called after an input's last alert and before
 //! [`Source::finished`], so a sink can make the alerts durable before a queue message is deleted.
 
+use std::collections::VecDeque;
 use std::io;
+use std::sync::mpsc::Receiver;
+use std::sync::Arc;
 
 use cwl_filter::set::{PatternSet, Scratch};
 use cwl_filter::Pattern;
 
 use crate::alert::{Alert, ErrorInfo};
-use crate::dedup::{Dedup, DEFAULT_CAPACITY};
+use crate::dedup::{Dedup, IdHasher, DEFAULT_CAPACITY};
+use crate::pipeline::{Pool, Slicer, Unit, BATCH};
 use crate::record::{Location, RawRecord, Record};
 use crate::rules::{Rule, RuleId};
 use crate::sink::Sink;
-use crate::source::{Decoder, Item, Problem, Source, MAX_RECORD_BYTES};
+use crate::source::{Decoder, Input, Item, Problem, Source, MAX_RECORD_BYTES};
 use crate::template::Context;
 
 /// Problems reported one by one per input; the rest are summed up in one closing message.
@@ -58,6 +64,16 @@ pub struct Stats {
 
 /// Matches records against rules. See the module docs.
 pub struct Detector {
+    matcher: Matcher,
+    dedup: Dedup,
+    threads: usize,
+    /// `[since, until)` in Unix seconds over `eventTime`.
+    window: (Option<i64>, Option<i64>),
+    pub stats: Stats,
+}
+
+/// Everything a worker needs to turn bytes into alerts: read-only, shared by all threads.
+struct Matcher {
     rules: Vec<Rule>,
     /// The patterns of the rules that can match a parsed record (JSON and match-all), in rule
     /// order; `set_rules[i]` is the rule of pattern `i`. Term and space-delimited patterns never
@@ -66,25 +82,24 @@ pub struct Detector {
     set: PatternSet,
     set_rules: Vec<usize>,
     fast: bool,
-    dedup: Dedup,
     record_limit: usize,
-    threads: usize,
-    /// `[since, until)` in Unix seconds over `eventTime`.
-    window: (Option<i64>, Option<i64>),
-    pub stats: Stats,
+    ids: IdHasher,
+    /// Whether records' `eventTime` must be read (a window is set).
+    timed: bool,
 }
 
-/// A record admitted into a batch, parsed or not.
-enum Pending {
-    Parsed(Record),
-    Raw(RawRecord),
+/// What a worker hands back for one decoded item, in input order.
+enum Out {
+    /// A record: its `eventID` key ([`IdHasher`]), its `eventTime` (only when a window is set)
+    /// and the alerts it raises if admitted.
+    Record {
+        id: Option<u128>,
+        time: Option<i64>,
+        alerts: Vec<Alert>,
+    },
+    Skipped,
+    Problem(Problem),
 }
-
-/// Records matched together: big enough to keep every core busy, small enough that alerts are
-/// not held back for long.
-const BATCH: usize = 2048;
-/// Below this many records per thread, spawning costs more than it saves.
-const MIN_PER_THREAD: usize = 128;
 
 impl Detector {
     pub fn new(rules: Vec<Rule>) -> Detector {
@@ -97,13 +112,18 @@ impl Detector {
                 .map(|&i| rules[i].pattern.clone())
                 .collect(),
         );
+        let dedup = Dedup::new(DEFAULT_CAPACITY);
         Detector {
-            rules,
-            set,
-            set_rules,
-            fast: true,
-            dedup: Dedup::new(DEFAULT_CAPACITY),
-            record_limit: MAX_RECORD_BYTES,
+            matcher: Matcher {
+                rules,
+                set,
+                set_rules,
+                fast: true,
+                record_limit: MAX_RECORD_BYTES,
+                ids: dedup.hasher().clone(),
+                timed: false,
+            },
+            dedup,
             threads: std::thread::available_parallelism()
                 .map(|n| n.get())
                 .unwrap_or(1),
@@ -112,8 +132,8 @@ impl Detector {
         }
     }
 
-    /// Matches with at most `n` threads (default: the available cores). Output order does not
-    /// depend on it.
+    /// Works with at most `n` threads (default: the available cores); 1 runs everything on the
+    /// calling thread. Output order does not depend on it.
     pub fn with_threads(mut self, n: usize) -> Detector {
         self.threads = n.max(1);
         self
@@ -122,13 +142,13 @@ impl Detector {
     /// Matches raw record bytes and parses only matching records (default: on). Off, every
     /// record is parsed and each rule evaluated on the `Value` (the reference behaviour).
     pub fn with_fast_path(mut self, on: bool) -> Detector {
-        self.fast = on;
+        self.matcher.fast = on;
         self
     }
 
     /// Bounds the size of one record (default [`MAX_RECORD_BYTES`]).
     pub fn with_record_limit(mut self, limit: usize) -> Detector {
-        self.record_limit = limit;
+        self.matcher.record_limit = limit;
         self
     }
 
@@ -136,21 +156,336 @@ impl Detector {
     /// without a readable `eventTime` are kept: dropping them silently would hide events.
     pub fn with_window(mut self, since: Option<i64>, until: Option<i64>) -> Detector {
         self.window = (since, until);
+        self.matcher.timed = self.window != (None, None);
         self
     }
 
     /// Remembers at most `capacity` event ids for duplicate detection.
     pub fn with_dedup_capacity(mut self, capacity: usize) -> Detector {
         self.dedup = Dedup::new(capacity);
+        self.matcher.ids = self.dedup.hasher().clone();
         self
     }
 
     pub fn rules(&self) -> &[Rule] {
-        &self.rules
+        &self.matcher.rules
     }
 
     /// The alerts of one record, without duplicate detection or counting.
     pub fn alerts_for(&self, record: &Record) -> Vec<Alert> {
+        self.matcher.alerts_for(record)
+    }
+
+    /// Counts the record, drops it if its `eventID` was seen, and returns its alerts.
+    pub fn process(&mut self, record: &Record) -> Vec<Alert> {
+        let id = record.event_id().map(|id| self.matcher.ids.key(id));
+        let time = self.matcher.time(record.event_time());
+        if !admit(&mut self.stats, &mut self.dedup, self.window, id, time) {
+            return Vec::new();
+        }
+        let alerts = self.alerts_for(record);
+        self.stats.alerts += alerts.len() as u64;
+        alerts
+    }
+
+    /// Runs a whole source into a sink. Only a sink error (e.g. a closed pipe) stops the run.
+    /// `on_problem` sees the first [`PROBLEMS_SHOWN_PER_INPUT`] problems of each input, then one
+    /// message with the number not shown; `stats.problems` counts them all.
+    pub fn run(
+        &mut self,
+        source: &mut dyn Source,
+        sink: &mut dyn Sink,
+        on_problem: &mut dyn FnMut(&Problem),
+    ) -> io::Result<()> {
+        let Detector {
+            matcher,
+            dedup,
+            threads,
+            window,
+            stats,
+        } = self;
+        let mut front = Front {
+            stats,
+            dedup,
+            window: *window,
+            sink,
+            on_problem,
+            input: None,
+        };
+        let matcher = &*matcher;
+        if *threads <= 1 {
+            return run_inline(matcher, source, &mut front);
+        }
+        let work = |unit: Unit, emit: &mut dyn FnMut(Vec<Out>) -> bool| matcher.decode(unit, emit);
+        std::thread::scope(|scope| {
+            let pool = Pool::new(scope, *threads, &work);
+            run_pooled(&pool, *threads, source, &mut front)
+        })
+    }
+}
+
+/// Counts a record; false if it is outside the window or its `eventID` was already seen.
+fn admit(
+    stats: &mut Stats,
+    dedup: &mut Dedup,
+    window: (Option<i64>, Option<i64>),
+    id: Option<u128>,
+    time: Option<i64>,
+) -> bool {
+    stats.records += 1;
+    if let Some(t) = time {
+        let (since, until) = window;
+        if since.is_some_and(|s| t < s) || until.is_some_and(|u| t >= u) {
+            stats.outside += 1;
+            return false;
+        }
+    }
+    if let Some(id) = id {
+        if !dedup.insert_key(id) {
+            stats.duplicates += 1;
+            return false;
+        }
+    }
+    true
+}
+
+/// One thread, one input after the other, each streamed.
+fn run_inline(matcher: &Matcher, source: &mut dyn Source, front: &mut Front<'_>) -> io::Result<()> {
+    while let Some(input) = source.next_input() {
+        let input = match input {
+            Ok(input) => input,
+            Err(problem) => {
+                front.open_failed(&problem);
+                continue;
+            }
+        };
+        front.start(input.name.clone());
+        let mut failed = None;
+        matcher.decode(
+            Unit::Stream {
+                input,
+                first_line: 1,
+            },
+            &mut |batch| match front.take(batch) {
+                Ok(()) => true,
+                Err(e) => {
+                    failed = Some(e);
+                    false
+                }
+            },
+        );
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        front.end(source)?;
+    }
+    front.sink.flush()
+}
+
+/// What the engine's thread still has to do, in order.
+enum Step {
+    /// An input was opened (or could not be).
+    Start(Arc<str>),
+    OpenFailed(Problem),
+    /// The results of a unit of the current input.
+    Unit(Receiver<Vec<Out>>),
+    /// The current input has no more units.
+    End,
+}
+
+/// Inputs are sliced into units and queued to the pool while this thread drains the oldest
+/// unit's results; at most `2 × threads + 2` units are in flight, which bounds memory.
+fn run_pooled(
+    pool: &Pool<Out>,
+    threads: usize,
+    source: &mut dyn Source,
+    front: &mut Front<'_>,
+) -> io::Result<()> {
+    let max_units = threads * 2 + 2;
+    let mut steps: VecDeque<Step> = VecDeque::new();
+    let mut units = 0usize;
+    let mut slicer: Option<Slicer> = None;
+    let mut exhausted = false;
+    loop {
+        while units < max_units {
+            if let Some(s) = &mut slicer {
+                match s.next_unit() {
+                    Some(unit) => {
+                        steps.push_back(Step::Unit(pool.submit(unit)));
+                        units += 1;
+                        continue;
+                    }
+                    None => {
+                        steps.push_back(Step::End);
+                        slicer = None;
+                    }
+                }
+            }
+            // A source that may wait for data (a queue) is asked only when everything before is
+            // out, so alerts and acknowledgements are never held back by the wait.
+            if exhausted || (source.streaming() && !steps.is_empty()) {
+                break;
+            }
+            match source.next_input() {
+                None => exhausted = true,
+                Some(Err(problem)) => steps.push_back(Step::OpenFailed(problem)),
+                Some(Ok(input)) => {
+                    steps.push_back(Step::Start(input.name.clone()));
+                    slicer = Some(Slicer::new(input));
+                }
+            }
+        }
+        match steps.pop_front() {
+            None if exhausted => break,
+            None => {}
+            Some(Step::Start(name)) => front.start(name),
+            Some(Step::OpenFailed(problem)) => front.open_failed(&problem),
+            Some(Step::Unit(results)) => {
+                units -= 1;
+                for batch in results {
+                    front.take(batch)?;
+                }
+            }
+            Some(Step::End) => front.end(source)?,
+        }
+    }
+    front.sink.flush()
+}
+
+/// The engine thread's side: admission, counting, emitting, per-input problem accounting.
+struct Front<'a> {
+    stats: &'a mut Stats,
+    dedup: &'a mut Dedup,
+    window: (Option<i64>, Option<i64>),
+    sink: &'a mut dyn Sink,
+    on_problem: &'a mut dyn FnMut(&Problem),
+    /// The input being drained: its name, whether it is clean, its problem count.
+    input: Option<(Arc<str>, bool, u64)>,
+}
+
+impl Front<'_> {
+    fn open_failed(&mut self, problem: &Problem) {
+        self.stats.problems += 1;
+        (self.on_problem)(problem);
+    }
+
+    fn start(&mut self, name: Arc<str>) {
+        self.stats.inputs += 1;
+        self.input = Some((name, true, 0));
+    }
+
+    fn take(&mut self, batch: Vec<Out>) -> io::Result<()> {
+        for out in batch {
+            match out {
+                Out::Record { id, time, alerts } => {
+                    if admit(self.stats, self.dedup, self.window, id, time) {
+                        for alert in &alerts {
+                            self.stats.alerts += 1;
+                            self.sink.alert(alert)?;
+                        }
+                    }
+                }
+                Out::Skipped => self.stats.ignored += 1,
+                Out::Problem(problem) => {
+                    self.stats.problems += 1;
+                    if let Some((_, clean, count)) = &mut self.input {
+                        *clean = false;
+                        *count += 1;
+                        if *count > PROBLEMS_SHOWN_PER_INPUT {
+                            continue;
+                        }
+                    }
+                    (self.on_problem)(&problem);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// After an input's last alert: the summary of hidden problems, then the sink and the
+    /// source are told (in that order: a queue may delete its message once told).
+    fn end(&mut self, source: &mut dyn Source) -> io::Result<()> {
+        let Some((name, clean, count)) = self.input.take() else {
+            return Ok(());
+        };
+        if count > PROBLEMS_SHOWN_PER_INPUT {
+            // A file that is not CloudTrail at all would otherwise print one line per line.
+            let hidden = count - PROBLEMS_SHOWN_PER_INPUT;
+            (self.on_problem)(&Problem::new(
+                Location::new(name.clone(), None, None),
+                format!("{hidden} more problem(s) in this input not shown"),
+            ));
+        }
+        self.sink.input_done(&name)?;
+        source.finished(&name, clean);
+        Ok(())
+    }
+}
+
+impl Matcher {
+    /// Decodes a unit and sends its [`Out`]s in batches; stops early if `emit` says so.
+    fn decode(&self, unit: Unit, emit: &mut dyn FnMut(Vec<Out>) -> bool) {
+        let decoder = match unit {
+            Unit::Stream { input, first_line } => {
+                let d = Decoder::new(input, self.record_limit);
+                if first_line > 1 {
+                    d.continuing_at(first_line)
+                } else {
+                    d
+                }
+            }
+            Unit::Slice {
+                name,
+                bytes,
+                first_line,
+            } => {
+                let input = Input {
+                    name,
+                    reader: Box::new(io::Cursor::new(bytes)),
+                    layout: crate::source::Layout::Lines,
+                };
+                Decoder::new(input, self.record_limit).continuing_at(first_line)
+            }
+        };
+        let (mut scratch, mut hits) = (Scratch::default(), Vec::new());
+        let mut batch = Vec::with_capacity(BATCH);
+        for item in decoder.with_raw(self.fast) {
+            let out = match item {
+                Item::Record(record) => Out::Record {
+                    id: record.event_id().map(|id| self.ids.key(id)),
+                    time: self.time(record.event_time()),
+                    alerts: self.alerts_for(&record),
+                },
+                Item::Raw(raw) => Out::Record {
+                    id: raw.event_id.as_deref().map(|id| self.ids.key(id)),
+                    time: self.time(raw.event_time.as_deref()),
+                    alerts: self.raw_alerts(&raw, &mut scratch, &mut hits),
+                },
+                Item::Skipped(_) => Out::Skipped,
+                Item::Problem(problem) => Out::Problem(problem),
+            };
+            batch.push(out);
+            if batch.len() == BATCH
+                && !emit(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+            {
+                return;
+            }
+        }
+        if !batch.is_empty() {
+            emit(batch);
+        }
+    }
+
+    /// `eventTime` in Unix seconds, when a window needs it.
+    fn time(&self, event_time: Option<&str>) -> Option<i64> {
+        if self.timed {
+            event_time.and_then(crate::time::parse)
+        } else {
+            None
+        }
+    }
+
+    fn alerts_for(&self, record: &Record) -> Vec<Alert> {
         let matched: Vec<&Rule> = self
             .rules
             .iter()
@@ -181,18 +516,6 @@ impl Detector {
             .filter_map(|&i| self.set_rules.get(i).and_then(|&r| self.rules.get(r)))
             .collect();
         self.alerts_with(&record, matched)
-    }
-
-    fn pending_alerts(
-        &self,
-        p: &Pending,
-        scratch: &mut Scratch,
-        hits: &mut Vec<usize>,
-    ) -> Vec<Alert> {
-        match p {
-            Pending::Parsed(record) => self.alerts_for(record),
-            Pending::Raw(raw) => self.raw_alerts(raw, scratch, hits),
-        }
     }
 
     /// The alerts of `record` for the rules that matched it (in rule order).
@@ -248,152 +571,6 @@ impl Detector {
             })
             .collect()
     }
-
-    /// Counts the record, drops it if its `eventID` was seen, and returns its alerts.
-    pub fn process(&mut self, record: &Record) -> Vec<Alert> {
-        if !self.admit(record.event_id(), record.event_time()) {
-            return Vec::new();
-        }
-        let alerts = self.alerts_for(record);
-        self.stats.alerts += alerts.len() as u64;
-        alerts
-    }
-
-    /// Counts the record; false if its `eventID` was already seen.
-    fn admit(&mut self, event_id: Option<&str>, event_time: Option<&str>) -> bool {
-        self.stats.records += 1;
-        if self.window != (None, None) {
-            if let Some(t) = event_time.and_then(crate::time::parse) {
-                let (since, until) = self.window;
-                if since.is_some_and(|s| t < s) || until.is_some_and(|u| t >= u) {
-                    self.stats.outside += 1;
-                    return false;
-                }
-            }
-        }
-        if let Some(id) = event_id {
-            if !self.dedup.insert(id) {
-                self.stats.duplicates += 1;
-                return false;
-            }
-        }
-        true
-    }
-
-    /// Matches a batch on up to `threads` threads (contiguous chunks, so the alerts come out in
-    /// record order) and hands the alerts to the sink.
-    fn match_batch(&mut self, batch: &mut Vec<Pending>, sink: &mut dyn Sink) -> io::Result<()> {
-        let threads = self
-            .threads
-            .min(batch.len().div_ceil(MIN_PER_THREAD))
-            .max(1);
-        // One scratch per thread per batch: a few small vectors, negligible next to 2048 records.
-        let run = |part: &[Pending]| {
-            let (mut scratch, mut hits) = (Scratch::default(), Vec::new());
-            part.iter()
-                .map(|p| self.pending_alerts(p, &mut scratch, &mut hits))
-                .collect::<Vec<_>>()
-        };
-        let results: Vec<Vec<Alert>> = if threads == 1 {
-            run(batch)
-        } else {
-            let chunk = batch.len().div_ceil(threads);
-            let run = &run;
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = batch
-                    .chunks(chunk)
-                    .map(|part| scope.spawn(move || run(part)))
-                    .collect();
-                handles
-                    .into_iter()
-                    .flat_map(|h| match h.join() {
-                        Ok(alerts) => alerts,
-                        // A panic in a matcher is a bug: let it surface as it would single-threaded.
-                        Err(panic) => std::panic::resume_unwind(panic),
-                    })
-                    .collect()
-            })
-        };
-        batch.clear();
-        for alert in results.into_iter().flatten() {
-            self.stats.alerts += 1;
-            sink.alert(&alert)?;
-        }
-        Ok(())
-    }
-
-    /// Runs a whole source into a sink. Only a sink error (e.g. a closed pipe) stops the run.
-    /// `on_problem` sees the first [`PROBLEMS_SHOWN_PER_INPUT`] problems of each input, then one
-    /// message with the number not shown; `stats.problems` counts them all.
-    pub fn run(
-        &mut self,
-        source: &mut dyn Source,
-        sink: &mut dyn Sink,
-        on_problem: &mut dyn FnMut(&Problem),
-    ) -> io::Result<()> {
-        while let Some(input) = source.next_input() {
-            let input = match input {
-                Ok(input) => input,
-                Err(problem) => {
-                    self.stats.problems += 1;
-                    on_problem(&problem);
-                    continue;
-                }
-            };
-            self.stats.inputs += 1;
-            let name = input.name.clone();
-            let mut clean = true;
-            let mut input_problems = 0u64;
-            let mut batch = Vec::new();
-            for item in Decoder::new(input, self.record_limit).with_raw(self.fast) {
-                let pending = match item {
-                    Item::Record(record) => {
-                        if !self.admit(record.event_id(), record.event_time()) {
-                            continue;
-                        }
-                        Pending::Parsed(record)
-                    }
-                    Item::Raw(raw) => {
-                        if !self.admit(raw.event_id.as_deref(), raw.event_time.as_deref()) {
-                            continue;
-                        }
-                        Pending::Raw(raw)
-                    }
-                    Item::Skipped(_) => {
-                        self.stats.ignored += 1;
-                        continue;
-                    }
-                    Item::Problem(problem) => {
-                        clean = false;
-                        self.stats.problems += 1;
-                        input_problems += 1;
-                        if input_problems <= PROBLEMS_SHOWN_PER_INPUT {
-                            on_problem(&problem);
-                        }
-                        continue;
-                    }
-                };
-                batch.push(pending);
-                if batch.len() >= BATCH {
-                    self.match_batch(&mut batch, sink)?;
-                }
-            }
-            // Before `finished`: a queue source may delete its message once told, so every alert
-            // of the input must be out by then.
-            self.match_batch(&mut batch, sink)?;
-            if input_problems > PROBLEMS_SHOWN_PER_INPUT {
-                // A file that is not CloudTrail at all would otherwise print one line per line.
-                let hidden = input_problems - PROBLEMS_SHOWN_PER_INPUT;
-                on_problem(&Problem::new(
-                    Location::new(name.clone(), None, None),
-                    format!("{hidden} more problem(s) in this input not shown"),
-                ));
-            }
-            sink.input_done(&name)?;
-            source.finished(&name, clean);
-        }
-        sink.flush()
-    }
 }
 
 #[cfg(test)]
@@ -420,10 +597,15 @@ mod tests {
                 let loc = Location::new(Arc::from(name), None, None);
                 return Some(Err(Problem::new(loc, "cannot open: permission denied")));
             }
+            let layout = if name.ends_with(".ndjson") {
+                Layout::Lines
+            } else {
+                Layout::Auto
+            };
             Some(Ok(Input {
                 name: Arc::from(name),
                 reader: Box::new(Cursor::new(body.into_bytes())),
-                layout: Layout::Auto,
+                layout,
             }))
         }
         fn finished(&mut self, name: &str, clean: bool) {
@@ -475,6 +657,81 @@ mod tests {
         assert_eq!(one.len(), 3750);
         assert_eq!(&one[..3], ["4.5:id-0", "4.5:id-2", "4.14:id-3"]);
         assert_eq!(ids(4), one);
+    }
+
+    /// An NDJSON input of several slices: problems keep their line numbers, a duplicate in a
+    /// later slice is still a duplicate, and one thread or four give the same run.
+    #[test]
+    fn slices_keep_line_numbers_duplicates_and_order() {
+        let mut body = String::new();
+        let mut garbage_lines = Vec::new();
+        for i in 0..12_000usize {
+            if i % 1000 == 17 {
+                body.push_str("{\"eventName\":\"StopLogging\",\"eventID\":\"dup\"}\n");
+            } else if i % 1000 == 500 && i > 5000 {
+                garbage_lines.push(i + 1);
+                body.push_str("{\"eventName\": not json\n");
+            } else {
+                let name = ["StopLogging", "DescribeInstances"][i % 2];
+                let pad = "x".repeat(200);
+                body.push_str(&format!(
+                    "{{\"eventName\":\"{name}\",\"eventID\":\"id-{i}\",\"pad\":\"{pad}\"}}\n"
+                ));
+            }
+        }
+        assert!(
+            body.len() > 2 * crate::pipeline::SLICE,
+            "spans several slices"
+        );
+        let run = |threads: usize| {
+            let rule = Rule::control("4.5", "trail", "{ $.eventName = StopLogging }").unwrap();
+            let mut d = Detector::new(vec![rule]).with_threads(threads);
+            let mut source = Fake {
+                inputs: vec![
+                    ("big.ndjson", body.clone()),
+                    (
+                        "after.ndjson",
+                        "{\"eventName\":\"StopLogging\",\"eventID\":\"last\"}\n".into(),
+                    ),
+                ],
+                finished: Vec::new(),
+            };
+            let mut alerts: Vec<Alert> = Vec::new();
+            let mut problems = Vec::new();
+            d.run(&mut source, &mut alerts, &mut |p| {
+                problems.push(p.to_string())
+            })
+            .unwrap();
+            let ids: Vec<String> = alerts.into_iter().filter_map(|a| a.event_id).collect();
+            (ids, problems, d.stats.clone(), source.finished)
+        };
+        let (ids, problems, stats, finished) = run(1);
+        // Even lines are StopLogging (minus the 7 garbage ones); the 12 "dup" records count once.
+        assert_eq!(garbage_lines.len(), 7);
+        assert_eq!(stats.records, 12_000 - 7 + 1);
+        assert_eq!(stats.duplicates, 11);
+        assert_eq!(ids.iter().filter(|i| *i == "dup").count(), 1);
+        assert_eq!(ids.len(), (6_000 - 7) + 1 + 1);
+        assert_eq!(ids.last().map(String::as_str), Some("last"));
+        let shown: Vec<usize> = problems
+            .iter()
+            .filter_map(|p| {
+                p.strip_prefix("big.ndjson:")?
+                    .split(':')
+                    .next()?
+                    .parse()
+                    .ok()
+            })
+            .collect();
+        assert_eq!(shown, garbage_lines[..5]);
+        assert_eq!(
+            finished,
+            vec![
+                ("big.ndjson".to_string(), false),
+                ("after.ndjson".to_string(), true)
+            ]
+        );
+        assert_eq!(run(4), (ids, problems, stats, finished));
     }
 
     #[test]

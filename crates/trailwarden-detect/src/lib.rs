@@ -41,6 +41,7 @@ pub mod backtest;
 pub mod dedup;
 pub mod engine;
 pub mod notify;
+pub mod pipeline;
 pub mod record;
 pub mod rules;
 pub mod sink;

@@ -22,7 +22,7 @@ use flate2::read::MultiGzDecoder;
 use serde_json::Value;
 
 use super::head::{self, Context};
-use super::split::{Piece, SplitError, Splitter};
+use super::split::{split_line, Piece, SplitError, Splitter};
 use super::{Input, Problem};
 use crate::record::{Location, RawRecord, Record};
 
@@ -92,6 +92,12 @@ impl Decoder {
     /// them; anything unusual still goes through the `Value` path (see [`super::head`]).
     pub fn with_raw(mut self, on: bool) -> Decoder {
         self.raw = on;
+        self
+    }
+
+    /// Decodes a stream that starts at line `line` of its input (see [`Splitter::continue_at`]).
+    pub fn continuing_at(mut self, line: u64) -> Decoder {
+        self.splitter.continue_at(line);
         self
     }
 
@@ -276,19 +282,41 @@ impl Iterator for Decoder {
             if let Some(item) = self.pending.pop_front() {
                 return Some(item);
             }
-            match self.splitter.next_piece()? {
-                Ok(Piece::Element { bytes, line, index }) => {
-                    if let Some(bytes) = self.try_raw(bytes, Context::Element, line, Some(index)) {
-                        self.element(&bytes, line, index)
-                    }
+            let piece = self.splitter.next_piece()?;
+            self.piece(piece);
+        }
+    }
+}
+
+impl Decoder {
+    fn piece(&mut self, piece: Result<Piece, SplitError>) {
+        match piece {
+            Ok(Piece::Element { bytes, line, index }) => {
+                if let Some(bytes) = self.try_raw(bytes, Context::Element, line, Some(index)) {
+                    self.element(&bytes, line, index)
                 }
-                Ok(Piece::Value { bytes, line }) => {
-                    if let Some(bytes) = self.try_raw(bytes, Context::TopLevel, line, None) {
-                        self.value(&bytes, line)
-                    }
-                }
-                Err(e) => self.split_error(e),
             }
+            Ok(Piece::Value { bytes, line }) => {
+                if let Some(bytes) = self.try_raw(bytes, Context::TopLevel, line, None) {
+                    self.value(&bytes, line)
+                }
+            }
+            Ok(Piece::Line { bytes, line }) => {
+                let Some(bytes) = self.try_raw(bytes, Context::TopLevel, line, None) else {
+                    return;
+                };
+                // One JSON value on the line: exactly the piece the splitter would have cut.
+                // Anything else: split the line properly, for the same pieces and messages.
+                match serde_json::from_slice::<Value>(&bytes) {
+                    Ok(v) => self.classify(v, line),
+                    Err(_) => {
+                        for piece in split_line(&bytes, line, self.limit) {
+                            self.piece(piece);
+                        }
+                    }
+                }
+            }
+            Err(e) => self.split_error(e),
         }
     }
 }

@@ -82,7 +82,10 @@ pub fn read(bytes: &[u8], context: Context) -> Option<Head> {
     {
         return None;
     }
-    let f: Fields = serde_json::from_slice(bytes).ok()?;
+    // `from_slice` would not check the UTF-8 of strings it skips (only of those it reads), and
+    // the `Value` path rejects any invalid UTF-8: check it all, then parse the text.
+    let text = std::str::from_utf8(bytes).ok()?;
+    let f: Fields = serde_json::from_str(text).ok()?;
     if context == Context::TopLevel {
         let envelope =
             f.detail_type.0 || f.message_type.0 || f.digest_start_time.0 || f.log_files.0;
@@ -129,6 +132,8 @@ mod tests {
         assert!(!ok(r#"{"eventID":7}"#, Context::Element));
         assert!(!ok(r#"{"eventID":"a","eventID":"b"}"#, Context::Element));
         assert!(!ok(r#"{"eventID":"a",}"#, Context::Element));
+        // Invalid UTF-8 in a string nobody reads is still invalid JSON for the Value path.
+        assert!(read(b"{\"eventID\":\"a\",\"x\":\"\xff\"}", Context::Element).is_none());
         assert!(!ok(r#"["eventID"]"#, Context::Element));
         assert!(!ok(
             &format!("{{\"a\":{}1{}}}", "[".repeat(150), "]".repeat(150)),

@@ -54,6 +54,12 @@ pub trait Source {
     /// Called once an input has been decoded to its end. `clean` is false when a problem was
     /// reported for it. Queue-backed sources acknowledge (delete) messages here.
     fn finished(&mut self, _name: &str, _clean: bool) {}
+
+    /// Whether [`Source::next_input`] may wait for data to arrive (a queue). The engine then
+    /// finishes every input in flight before asking, so no alert or acknowledgement waits on it.
+    fn streaming(&self) -> bool {
+        false
+    }
 }
 
 impl<S: Source + ?Sized> Source for &mut S {
@@ -62,6 +68,9 @@ impl<S: Source + ?Sized> Source for &mut S {
     }
     fn finished(&mut self, name: &str, clean: bool) {
         (**self).finished(name, clean)
+    }
+    fn streaming(&self) -> bool {
+        (**self).streaming()
     }
 }
 
@@ -86,6 +95,8 @@ impl Problem {
 pub struct Chain<'a> {
     sources: Vec<Box<dyn Source + 'a>>,
     current: usize,
+    /// Inputs handed out and not finished yet, oldest first, with the index of their source.
+    owners: std::collections::VecDeque<(Arc<str>, usize)>,
 }
 
 impl<'a> Chain<'a> {
@@ -93,6 +104,7 @@ impl<'a> Chain<'a> {
         Chain {
             sources,
             current: 0,
+            owners: Default::default(),
         }
     }
 }
@@ -101,6 +113,9 @@ impl Source for Chain<'_> {
     fn next_input(&mut self) -> Option<Result<Input, Problem>> {
         while let Some(source) = self.sources.get_mut(self.current) {
             if let Some(item) = source.next_input() {
+                if let Ok(input) = &item {
+                    self.owners.push_back((input.name.clone(), self.current));
+                }
                 return Some(item);
             }
             self.current += 1;
@@ -108,10 +123,20 @@ impl Source for Chain<'_> {
         None
     }
 
-    // The engine finishes an input before asking for the next, so it belongs to the current source.
+    // Inputs are finished in order, but the engine may have opened later inputs (of this or the
+    // next source) already: the acknowledgement goes to the source that owns the name.
     fn finished(&mut self, name: &str, clean: bool) {
-        if let Some(source) = self.sources.get_mut(self.current) {
-            source.finished(name, clean);
+        let owner = self.owners.iter().position(|(n, _)| **n == *name);
+        if let Some((_, source)) = owner.and_then(|i| self.owners.remove(i)) {
+            if let Some(source) = self.sources.get_mut(source) {
+                source.finished(name, clean);
+            }
         }
+    }
+
+    fn streaming(&self) -> bool {
+        self.sources
+            .get(self.current)
+            .is_some_and(|source| source.streaming())
     }
 }

@@ -38,6 +38,11 @@ pub enum Layout {
 pub enum Piece {
     /// A top-level value that is not a `Records` container.
     Value { bytes: Vec<u8>, line: u64 },
+    /// A whole line of a [`Layout::Lines`] stream that *may* be one value: it starts with `{`
+    /// and cannot be a `Records` container. Not checked yet: the caller validates it and, if it
+    /// is not plainly one record, splits it again with [`split_line`] for the exact pieces and
+    /// error messages.
+    Line { bytes: Vec<u8>, line: u64 },
     /// Element `index` (0-based) of a `Records` array (or of a bare top-level array).
     Element {
         bytes: Vec<u8>,
@@ -98,6 +103,8 @@ pub struct Splitter<R> {
     /// The size of the last record captured: the next one is usually about as big, so its buffer
     /// starts there instead of growing by doubling (about ten reallocations for a 1.5 KB record).
     hint: usize,
+    /// Whether [`Piece::Line`]s may be handed out (not when splitting one again).
+    fast_lines: bool,
 }
 
 /// A value being captured: its bytes, unless it outgrew the limit.
@@ -164,7 +171,16 @@ impl<R: BufRead> Splitter<R> {
             state: State::Top,
             started: false,
             hint: 0,
+            fast_lines: true,
         }
+    }
+
+    /// Makes this a continuation: the stream is the part of an input that starts at line `line`
+    /// (a slice cut at a newline). Line numbers carry on, and past line 1 no byte-order mark is
+    /// accepted: one may only start the input.
+    pub fn continue_at(&mut self, line: u64) {
+        self.line = line;
+        self.started = line > 1;
     }
 
     /// Notes a finished record's size for the next buffer. A buffer that got far more room than
@@ -335,35 +351,102 @@ impl<R: BufRead> Splitter<R> {
         }
     }
 
+    /// Reads an object or array. The buffered bytes are scanned in one tight loop — strings,
+    /// escapes and brackets alike, as [`Splitter::read_string`] and the bracket rules would — and
+    /// captured a whole buffer at a time: a record has a hundred short strings, and a call per
+    /// string (or per byte) cost more than the scan itself.
     fn read_nested(&mut self, cap: &mut Capture) -> Res<()> {
         let mut stack: Vec<u8> = Vec::new();
+        let (mut in_string, mut escaped) = (false, false);
         loop {
-            let Some(b) = self.peek()? else {
-                return Err(self.syntax(format!("unclosed {} at end of input", open_name(&stack))));
+            let lines = self.layout == Layout::Lines;
+            let buf = loop {
+                match self.reader.fill_buf() {
+                    Ok(buf) => break buf,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(self.io_err(e)),
+                }
             };
-            match b {
-                b'"' => {
-                    self.read_string(cap)?;
+            if buf.is_empty() {
+                return Err(self.syntax(if in_string {
+                    "unterminated string at end of input".to_string()
+                } else {
+                    format!("unclosed {} at end of input", open_name(&stack))
+                }));
+            }
+            // How the scan of this buffer ended.
+            enum Stop {
+                /// The buffer ran out.
+                More,
+                /// The value is complete.
+                Closed,
+                /// A bracket that does not close the innermost open one.
+                Unexpected(u8),
+                /// A newline inside a value of a `Lines` layout.
+                LineEnd,
+                /// A newline inside a string (consumed).
+                StringLineEnd,
+            }
+            let (mut i, mut newlines, mut stop) = (0, 0u64, Stop::More);
+            while i < buf.len() {
+                let b = buf[i];
+                if in_string {
+                    // After a backslash the next byte is taken as is; only a newline is an error.
+                    if b == b'\n' {
+                        stop = Stop::StringLineEnd;
+                        break;
+                    }
+                    if escaped {
+                        escaped = false;
+                    } else if b == b'\\' {
+                        escaped = true;
+                    } else if b == b'"' {
+                        in_string = false;
+                    }
+                    i += 1;
                     continue;
                 }
-                b'{' | b'[' => stack.push(b),
-                b'}' | b']' => {
-                    let want = if b == b'}' { b'{' } else { b'[' };
-                    if stack.pop() != Some(want) {
-                        return Err(self.syntax(format!("unexpected {}", show(b))));
+                match b {
+                    b'"' => in_string = true,
+                    b'{' | b'[' => stack.push(b),
+                    b'}' | b']' => {
+                        let want = if b == b'}' { b'{' } else { b'[' };
+                        if stack.pop() != Some(want) {
+                            stop = Stop::Unexpected(b);
+                            break;
+                        }
                     }
+                    b'\n' if lines => {
+                        stop = Stop::LineEnd;
+                        break;
+                    }
+                    b'\n' => newlines += 1,
+                    _ => {}
                 }
-                b'\n' if self.layout == Layout::Lines => {
+                i += 1;
+                if stack.is_empty() {
+                    stop = Stop::Closed;
+                    break;
+                }
+            }
+            cap.extend(&buf[..i]);
+            let newline = matches!(stop, Stop::StringLineEnd);
+            self.reader.consume(i + usize::from(newline));
+            self.line += newlines;
+            match stop {
+                Stop::More => {}
+                Stop::Closed => return Ok(()),
+                Stop::Unexpected(b) => return Err(self.syntax(format!("unexpected {}", show(b)))),
+                Stop::LineEnd => {
                     return Err(
                         self.syntax(format!("unclosed {} at end of line", open_name(&stack)))
-                    );
+                    )
                 }
-                _ => {}
-            }
-            cap.push(b);
-            self.bump()?;
-            if stack.is_empty() {
-                return Ok(());
+                Stop::StringLineEnd => {
+                    let err = self.syntax("unterminated string at end of line");
+                    self.line += 1; // the newline was consumed
+                    return Err(err);
+                }
             }
         }
     }
@@ -422,6 +505,9 @@ impl<R: BufRead> Splitter<R> {
             }
         }
         self.skip_ws()?;
+        if let Some(piece) = self.whole_line()? {
+            return Ok(Some(piece));
+        }
         let start = self.line;
         match self.peek()? {
             None => Ok(None),
@@ -453,6 +539,37 @@ impl<R: BufRead> Splitter<R> {
                 self.finish_top(cap, start)
             }
         }
+    }
+
+    /// NDJSON fast path: a line that starts with `{`, is in the buffer whole, fits the limit and
+    /// has no `"Records"` in it is handed out as it is, without a byte-by-byte scan. Validating
+    /// it is the caller's job (it parses it anyway).
+    fn whole_line(&mut self) -> Res<Option<Piece>> {
+        if self.layout != Layout::Lines || !self.fast_lines {
+            return Ok(None);
+        }
+        let buf = loop {
+            match self.reader.fill_buf() {
+                Ok(buf) => break buf,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(self.io_err(e)),
+            }
+        };
+        if buf.first() != Some(&b'{') {
+            return Ok(None);
+        }
+        let Some(end) = memchr::memchr(b'\n', buf) else {
+            return Ok(None);
+        };
+        let line = &buf[..end];
+        if line.len() > self.limit || memchr::memmem::find(line, b"\"Records\"").is_some() {
+            return Ok(None);
+        }
+        let bytes = line.to_vec();
+        self.reader.consume(end + 1);
+        let start = self.line;
+        self.line += 1;
+        Ok(Some(Piece::Line { bytes, line: start }))
     }
 
     /// A top-level object: either a `Records` container (switch to streaming its array) or a value.
@@ -645,6 +762,18 @@ fn show(b: u8) -> String {
     }
 }
 
+/// The pieces of one line of a [`Layout::Lines`] stream (given without its newline), exactly as
+/// the stream's splitter would have produced them — for a [`Piece::Line`] that turned out not to
+/// be plainly one record.
+pub fn split_line(bytes: &[u8], line: u64, limit: usize) -> Vec<Res<Piece>> {
+    use std::io::Read;
+    // With its newline back (for the same messages), and without the fast path this time.
+    let mut s = Splitter::new(bytes.chain(&b"\n"[..]), Layout::Lines, limit);
+    s.continue_at(line);
+    s.fast_lines = false;
+    std::iter::from_fn(|| s.next_piece()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -653,20 +782,69 @@ mod tests {
     type Out = Result<(String, u64, Option<u64>), String>;
 
     fn split(input: &str, layout: Layout, limit: usize) -> Vec<Out> {
-        let mut s = Splitter::new(input.as_bytes(), layout, limit);
+        pieces(Splitter::new(input.as_bytes(), layout, limit), limit)
+    }
+
+    fn pieces<R: BufRead>(mut s: Splitter<R>, limit: usize) -> Vec<Out> {
         let mut out = Vec::new();
         while let Some(p) = s.next_piece() {
-            out.push(match p {
+            // A fast-path line stands for the pieces `split_line` finds in it.
+            let pieces = match p {
+                Ok(Piece::Line { bytes, line }) => split_line(&bytes, line, limit),
+                p => vec![p],
+            };
+            out.extend(pieces.into_iter().map(|p| match p {
                 Ok(Piece::Value { bytes, line }) => {
                     Ok((String::from_utf8(bytes).unwrap(), line, None))
                 }
                 Ok(Piece::Element { bytes, line, index }) => {
                     Ok((String::from_utf8(bytes).unwrap(), line, Some(index)))
                 }
+                Ok(Piece::Line { .. }) => unreachable!("split_line never takes the fast path"),
                 Err(e) => Err(e.to_string()),
-            });
+            }));
         }
         out
+    }
+
+    /// Only lines that start with `{` (after blanks), fit the buffer and the limit and cannot be a `Records`
+    /// container take the fast path; split again, each gives what the byte scan gives.
+    #[test]
+    fn fast_path_lines() {
+        let input =
+            "{\"a\":1}\n{\"Records\":[{\"b\":2}]}\n {\"c\":3}\n{\"d\": oops\n{\"e\":\"x\ny\"}\n";
+        let mut s = Splitter::new(input.as_bytes(), Layout::Lines, 100);
+        let mut kinds = Vec::new();
+        while let Some(p) = s.next_piece() {
+            kinds.push(match p {
+                Ok(Piece::Line { bytes, line }) => {
+                    format!("line {line} {}", String::from_utf8(bytes).unwrap())
+                }
+                Ok(Piece::Value { line, .. }) => format!("value {line}"),
+                Ok(Piece::Element { line, index, .. }) => format!("element {line}.{index}"),
+                Err(e) => format!("error {e}"),
+            });
+        }
+        assert_eq!(
+            kinds,
+            [
+                "line 1 {\"a\":1}",
+                "element 2.0",
+                "line 3 {\"c\":3}",
+                "line 4 {\"d\": oops",
+                "line 5 {\"e\":\"x",
+                "value 6",
+            ]
+        );
+        let whole = split(input, Layout::Lines, 100);
+        assert_eq!(
+            whole[3],
+            Err("line 4: value not closed at end of line".into())
+        );
+        assert_eq!(
+            whole[4],
+            Err("line 5: unterminated string at end of line".into())
+        );
     }
 
     /// Buffers start at the previous record's size, yet a small record after a big one does not
@@ -681,7 +859,9 @@ mod tests {
             let mut s = Splitter::new(input.as_bytes(), Layout::Auto, 1 << 20);
             let mut caps = Vec::new();
             while let Some(p) = s.next_piece() {
-                let (Piece::Value { bytes, .. } | Piece::Element { bytes, .. }) = p.unwrap();
+                let (Piece::Value { bytes, .. }
+                | Piece::Element { bytes, .. }
+                | Piece::Line { bytes, .. }) = p.unwrap();
                 caps.push((bytes.len(), bytes.capacity()));
             }
             assert_eq!(caps.len(), 3, "{caps:?}");
@@ -769,27 +949,35 @@ mod tests {
             r#"{"Records":[{"a":"x\"y\\","b":"]}"},{"c":"\u00e9\n"}]}"#,
             "{\"a\":\"b\\\\\"}\n{\"c\":\"d\n{\"e\":1}\n",
             "[{\"k\":\"v\\\n\"}]",
+            "{\"Records\":[{\"a\":[1,\n2]},\n{\"b\":{\"c\":1]}]}",
+            "[{\"a\":\"x\\\"\ny\"}]",
+            "[{\"a\":[\"x\\\"y",
         ];
         for input in inputs {
             let reference = split(input, Layout::Auto, 1000);
             for cap in 1..8 {
                 let reader = std::io::BufReader::with_capacity(cap, input.as_bytes());
-                let mut s = Splitter::new(reader, Layout::Auto, 1000);
-                let mut out = Vec::new();
-                while let Some(p) = s.next_piece() {
-                    out.push(match p {
-                        Ok(Piece::Value { bytes, line }) => {
-                            Ok((String::from_utf8(bytes).unwrap(), line, None))
-                        }
-                        Ok(Piece::Element { bytes, line, index }) => {
-                            Ok((String::from_utf8(bytes).unwrap(), line, Some(index)))
-                        }
-                        Err(e) => Err(e.to_string()),
-                    });
-                }
+                let out = pieces(Splitter::new(reader, Layout::Auto, 1000), 1000);
                 assert_eq!(out, reference, "buffer of {cap} bytes, input {input:?}");
             }
         }
+        // Line numbers carry over newlines inside a record; a wrong bracket is named.
+        assert_eq!(
+            split(inputs[3], Layout::Auto, 1000),
+            [
+                Ok(("{\"a\":[1,\n2]}".into(), 1, Some(0))),
+                Err("line 3: unexpected ']'".into())
+            ]
+        );
+        // A newline in a string, the end of input in a string: the string is named.
+        assert_eq!(
+            split(inputs[4], Layout::Auto, 1000),
+            [Err("line 1: unterminated string at end of line".into())]
+        );
+        assert_eq!(
+            split(inputs[5], Layout::Auto, 1000),
+            [Err("line 1: unterminated string at end of input".into())]
+        );
         // And the reference itself is right about the first input.
         let first = split(inputs[0], Layout::Auto, 1000);
         assert_eq!(

@@ -467,6 +467,11 @@ impl Source for SqsSource {
         }
     }
 
+    // Receiving waits for messages (long polling).
+    fn streaming(&self) -> bool {
+        true
+    }
+
     fn finished(&mut self, name: &str, clean: bool) {
         let id = self.owners.get_mut(name).and_then(VecDeque::pop_front);
         if self.owners.get(name).is_some_and(VecDeque::is_empty) {

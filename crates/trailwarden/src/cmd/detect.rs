@@ -414,6 +414,9 @@ impl Source for Counted<'_> {
     fn finished(&mut self, name: &str, clean: bool) {
         self.inner.finished(name, clean)
     }
+    fn streaming(&self) -> bool {
+        self.inner.streaming()
+    }
 }
 
 fn tempdir_state() -> PathBuf {

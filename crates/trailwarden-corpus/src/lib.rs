@@ -1,4 +1,5 @@
-//! Writes a deterministic, realistic CloudTrail corpus for `bench/detect.sh`:
+//! Writes a deterministic, realistic CloudTrail corpus for `bench/detect.sh` and for the
+//! detector's whole-corpus equality test (`crates/trailwarden-detect/tests/corpus.rs`):
 //!
 //! - `<out>/ndjson/cloudtrail.ndjson`: every record, one per line (compact JSON);
 //! - `<out>/s3/AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/<account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<16 chars>.json.gz`:
@@ -6,8 +7,11 @@
 //!   about 1,000 records each, one account and region per object;
 //! - `<out>/MANIFEST`: sizes and counts (written last: its presence means the corpus is complete).
 //!
-//! Usage: `trailwarden-bench-gen --out DIR [--size 1G|100M|...] [--seed N] [--per-object N]`.
+//! Usage: `trailwarden-corpus --out DIR [--size 1G|100M|...] [--seed N] [--per-object N]`, or
+//! [`write`] from Rust.
 //! Sizes are NDJSON bytes, decimal units (1G = 10^9). The same arguments give the same bytes.
+
+#![forbid(unsafe_code)]
 
 mod json;
 mod monitored;
@@ -17,7 +21,6 @@ mod world;
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use flate2::write::GzEncoder;
 use flate2::Compression;
@@ -30,14 +33,20 @@ const START: u64 = 1_793_491_200;
 /// Mean time between records, in milliseconds (≈ 850k records per GB → about 3 days).
 const STEP_MS: u64 = 300;
 
-struct Args {
-    out: PathBuf,
-    size: u64,
-    seed: u64,
-    per_object: u64,
+/// What to write.
+#[derive(Clone, Debug)]
+pub struct Args {
+    /// The folder (created; an earlier corpus there is replaced).
+    pub out: PathBuf,
+    /// NDJSON bytes to write at least (decimal units).
+    pub size: u64,
+    pub seed: u64,
+    /// Mean records per `.json.gz` object (±10 %); at least 10.
+    pub per_object: u64,
 }
 
-fn parse_size(s: &str) -> Result<u64, String> {
+/// `1G`, `100M`, `10K` or a plain number of bytes.
+pub fn parse_size(s: &str) -> Result<u64, String> {
     let (num, mult) = match s.chars().last() {
         Some('G' | 'g') => (&s[..s.len() - 1], 1_000_000_000),
         Some('M' | 'm') => (&s[..s.len() - 1], 1_000_000),
@@ -49,7 +58,8 @@ fn parse_size(s: &str) -> Result<u64, String> {
         .map_err(|_| format!("bad --size {s:?} (expected e.g. 1G, 100M)"))
 }
 
-fn parse_args() -> Result<Args, String> {
+/// The command line of the `trailwarden-corpus` binary.
+pub fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         out: PathBuf::from("bench/out/detect-1G"),
         size: 1_000_000_000,
@@ -75,7 +85,8 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-fn run(args: &Args) -> std::io::Result<()> {
+/// Writes the corpus described by `args`.
+pub fn write(args: &Args) -> std::io::Result<()> {
     let ndjson_dir = args.out.join("ndjson");
     fs::create_dir_all(&ndjson_dir)?;
     let _ = fs::remove_file(args.out.join("MANIFEST"));
@@ -145,23 +156,6 @@ fn run(args: &Args) -> std::io::Result<()> {
             args.size, args.seed
         ),
     )?;
-    println!("{records} records, {nd_bytes} NDJSON bytes, {objects} objects ({json_bytes} JSON bytes, {gz_bytes} gzip bytes) in {}", args.out.display());
+    eprintln!("{records} records, {nd_bytes} NDJSON bytes, {objects} objects ({json_bytes} JSON bytes, {gz_bytes} gzip bytes) in {}", args.out.display());
     Ok(())
-}
-
-fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("trailwarden-bench-gen: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    match run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("trailwarden-bench-gen: writing {}: {e}", args.out.display());
-            ExitCode::FAILURE
-        }
-    }
 }

@@ -1,0 +1,237 @@
+//! Decoding and matching on every core, with output in input order.
+//!
+//! The work of a record — inflating, splitting, validating, matching, building alerts — does not
+//! depend on any other record. What does is *admission*: the `--since/--until` window is per
+//! record, but duplicate `eventID`s must be judged in arrival order, and alerts, problems and
+//! acknowledgements must come out in input order. So the work is cut into [`Unit`]s that worker
+//! threads process independently, each producing a stream of [`Out`]s (one per record, skip or
+//! problem, with the record's alerts already built); the engine's own thread reads the units'
+//! streams in the order the units were made and admits, counts and emits.
+//!
+//! Units:
+//! * a whole input (a `.json.gz` CloudTrail object, an S3 object, a queue message, a file that is
+//!   not NDJSON): one worker streams it, so memory stays bounded by the record limit;
+//! * a slice of an uncompressed NDJSON input ([`Layout::Lines`]) cut at a newline: a value may
+//!   not span lines in that layout, so each slice decodes exactly as it would have in the stream
+//!   (line numbers carry over). A line longer than [`LONG_LINE`] stops the slicing and the rest
+//!   of the input becomes one streamed unit.
+//!
+//! Memory is bounded: at most [`Pool::in_flight`] units exist at a time, and each unit's results
+//! go through a bounded channel of batches, so a worker ahead of the engine's thread waits.
+//! Deadlock is impossible because units are taken from the queue in order: the unit the engine's
+//! thread waits for was taken before any later one, by a worker that only ever waits on it.
+
+use std::io::{self, Read};
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
+
+use crate::source::{Input, Layout};
+
+/// The size of an NDJSON slice: big enough that a unit's fixed costs vanish, small enough that
+/// two cores get many units from one file.
+pub const SLICE: usize = 1 << 20;
+
+/// A line longer than this ends the slicing of an input (see the module docs).
+pub const LONG_LINE: usize = 16 << 20;
+
+/// Results are sent in batches of this many, to keep channel traffic small.
+pub const BATCH: usize = 256;
+
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// A piece of work: decode these bytes into records and match them.
+pub enum Unit {
+    /// An input — or, from line `first_line` on, the rest of one — streamed by one worker.
+    Stream { input: Input, first_line: u64 },
+    /// Complete lines of an NDJSON input, starting at line `first_line` (1-based).
+    Slice {
+        name: Arc<str>,
+        bytes: Vec<u8>,
+        first_line: u64,
+    },
+}
+
+impl Unit {
+    /// The name of the input the unit belongs to.
+    pub fn name(&self) -> &Arc<str> {
+        match self {
+            Unit::Stream { input, .. } => &input.name,
+            Unit::Slice { name, .. } => name,
+        }
+    }
+}
+
+/// Cuts an input into [`Unit`]s. Only uncompressed [`Layout::Lines`] inputs are sliced; anything
+/// else is one [`Unit::Stream`].
+pub struct Slicer {
+    input: Option<Input>,
+    /// Bytes read past the last complete line.
+    carry: Vec<u8>,
+    next_line: u64,
+    started: bool,
+}
+
+impl Slicer {
+    pub fn new(input: Input) -> Slicer {
+        Slicer {
+            input: Some(input),
+            carry: Vec::new(),
+            next_line: 1,
+            started: false,
+        }
+    }
+
+    /// The next unit of this input; `None` when it is exhausted.
+    pub fn next_unit(&mut self) -> Option<Unit> {
+        let mut input = self.input.take()?;
+        if input.layout != Layout::Lines {
+            return Some(Unit::Stream {
+                input,
+                first_line: 1,
+            });
+        }
+        // Read until the slice size is reached with a newline in it, or the input ends.
+        let mut buf = std::mem::take(&mut self.carry);
+        loop {
+            let have = buf.len();
+            if (have >= SLICE && memchr::memrchr(b'\n', &buf).is_some()) || have > LONG_LINE {
+                break;
+            }
+            buf.resize(have + SLICE, 0);
+            match read_some(&mut input.reader, &mut buf[have..]) {
+                Ok(0) => {
+                    buf.truncate(have);
+                    return (!buf.is_empty()).then(|| self.slice(&input, buf));
+                }
+                Ok(n) => buf.truncate(have + n),
+                Err(e) => {
+                    // The decoder reports the error with its line, after the bytes read so far.
+                    buf.truncate(have);
+                    input.reader = Box::new(io::Cursor::new(buf).chain(Failing(Some(e))));
+                    return Some(self.rest(input));
+                }
+            }
+            if !self.started && buf.len() >= 2 {
+                self.started = true;
+                if buf[..2] == GZIP_MAGIC {
+                    // Compressed NDJSON: one streamed unit (the decoder inflates it).
+                    return Some(self.rest_after(input, buf));
+                }
+            }
+        }
+        let Some(cut) = memchr::memrchr(b'\n', &buf) else {
+            // A line longer than LONG_LINE: stream the rest (the decoder bounds the record).
+            return Some(self.rest_after(input, buf));
+        };
+        self.carry = buf.split_off(cut + 1);
+        let unit = self.slice(&input, buf);
+        self.input = Some(input);
+        Some(unit)
+    }
+
+    fn slice(&mut self, input: &Input, bytes: Vec<u8>) -> Unit {
+        let first_line = self.next_line;
+        self.next_line += memchr::memchr_iter(b'\n', &bytes).count() as u64;
+        Unit::Slice {
+            name: input.name.clone(),
+            bytes,
+            first_line,
+        }
+    }
+
+    /// The rest of `input`, `read` being bytes already taken from its reader.
+    fn rest_after(&mut self, mut input: Input, read: Vec<u8>) -> Unit {
+        input.reader = Box::new(io::Cursor::new(read).chain(input.reader));
+        self.rest(input)
+    }
+
+    fn rest(&mut self, input: Input) -> Unit {
+        Unit::Stream {
+            input,
+            first_line: self.next_line,
+        }
+    }
+}
+
+/// `read` that retries on `Interrupted`.
+fn read_some(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match r.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+/// A reader that fails once with a saved error (then reads as empty).
+struct Failing(Option<io::Error>);
+
+impl Read for Failing {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        match self.0.take() {
+            Some(e) => Err(e),
+            None => Ok(0),
+        }
+    }
+}
+
+/// Worker threads that run units; each unit's results come back through its own bounded channel.
+pub struct Pool<T: Send + 'static> {
+    jobs: Option<mpsc::Sender<Job<T>>>,
+}
+
+struct Job<T> {
+    unit: Unit,
+    results: SyncSender<Vec<T>>,
+}
+
+impl<T: Send + 'static> Pool<T> {
+    /// Starts `threads` workers in `scope`; each runs `work(unit, emit)` per unit, where `emit`
+    /// returns false once nobody listens any more (then the worker should stop that unit).
+    pub fn new<'scope, 'env, W>(
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+        threads: usize,
+        work: &'env W,
+    ) -> Pool<T>
+    where
+        W: Fn(Unit, &mut dyn FnMut(Vec<T>) -> bool) + Sync,
+    {
+        let (tx, rx) = mpsc::channel::<Job<T>>();
+        let rx = Arc::new(Mutex::new(rx));
+        for _ in 0..threads {
+            let rx = Arc::clone(&rx);
+            scope.spawn(move || loop {
+                // The lock is held only to take one job; a poisoned lock means another worker
+                // panicked, and the scope will re-raise that panic: stop quietly.
+                let job = match rx.lock() {
+                    Ok(rx) => rx.recv(),
+                    Err(_) => return,
+                };
+                let Ok(job) = job else { return };
+                work(job.unit, &mut |batch| job.results.send(batch).is_ok());
+            });
+        }
+        Pool { jobs: Some(tx) }
+    }
+
+    /// Queues a unit and returns its result stream (which ends when the unit is done). Never
+    /// blocks: the caller bounds how many units are in flight.
+    pub fn submit(&self, unit: Unit) -> Receiver<Vec<T>> {
+        // A few batches of slack, so a worker ahead of the reader is not stopped at once.
+        let (results, rx) = mpsc::sync_channel(4);
+        if let Some(jobs) = &self.jobs {
+            // Fails only if every worker is gone (one panicked): the stream then just ends, and
+            // the scope re-raises the panic.
+            let _ = jobs.send(Job { unit, results });
+        }
+        rx
+    }
+}
+
+impl<T: Send + 'static> Drop for Pool<T> {
+    /// Closing the queue ends the workers' loops once it is empty; workers still on a unit stop
+    /// when its receiver is gone. So a scope can join them, even after an early return.
+    fn drop(&mut self) {
+        self.jobs = None;
+    }
+}
