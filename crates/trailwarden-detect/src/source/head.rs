@@ -9,8 +9,9 @@
 //! takes the full `Value` path, so every problem message stays exactly what it was.
 
 use std::borrow::Cow;
+use std::fmt;
 
-use serde::de::{Deserializer, IgnoredAny};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 /// The fields of a record the decoder needs before matching.
@@ -19,41 +20,122 @@ pub struct Head {
     pub event_time: Option<String>,
 }
 
-/// A key that is present, whatever its value (`null` included, as `Value::get` sees it).
-#[derive(Default)]
-struct Present(bool);
+/// Any JSON value, checked exactly as the `Value` path checks it and then dropped.
+///
+/// serde's `IgnoredAny` skips values without the checks `Value` makes: numbers out of `f64`
+/// range (`1e400`) and lone surrogates (`"\ud800"`) pass it, and the `Value` path rejects them.
+/// Going through `deserialize_any` makes `serde_json` parse every number and string as it does
+/// for a `Value` (borrowing strings: nothing is allocated unless a string has escapes).
+struct Checked;
 
-impl<'de> Deserialize<'de> for Present {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Present, D::Error> {
-        d.deserialize_ignored_any(IgnoredAny)?;
-        Ok(Present(true))
+impl<'de> Deserialize<'de> for Checked {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Checked, D::Error> {
+        d.deserialize_any(CheckedVisitor)
     }
 }
 
-/// The keys the decoder's classification looks at. A duplicate of any of them is an error here
-/// (serde's derive), which sends the record to the `Value` path: that one keeps the last value.
-#[derive(Deserialize)]
+struct CheckedVisitor;
+
+impl<'de> Visitor<'de> for CheckedVisitor {
+    type Value = Checked;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_unit<E>(self) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Checked, A::Error> {
+        while seq.next_element::<Checked>()?.is_some() {}
+        Ok(Checked)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Checked, A::Error> {
+        while map.next_entry::<Checked, Checked>()?.is_some() {}
+        Ok(Checked)
+    }
+}
+
+/// The keys the decoder's classification looks at, read from a record's top level. A duplicate of
+/// any of them is an error, which sends the record to the `Value` path: that one keeps the last
+/// value.
+#[derive(Default)]
 struct Fields<'a> {
-    #[serde(rename = "eventID", borrow, default)]
     event_id: Option<Cow<'a, str>>,
-    #[serde(rename = "eventTime", borrow, default)]
     event_time: Option<Cow<'a, str>>,
-    #[serde(rename = "eventVersion", default)]
-    event_version: Present,
-    #[serde(rename = "eventName", default)]
-    event_name: Present,
-    #[serde(rename = "eventSource", default)]
-    event_source: Present,
-    #[serde(rename = "userIdentity", default)]
-    user_identity: Present,
-    #[serde(rename = "detail-type", default)]
-    detail_type: Present,
-    #[serde(rename = "messageType", default)]
-    message_type: Present,
-    #[serde(rename = "digestStartTime", default)]
-    digest_start_time: Present,
-    #[serde(rename = "logFiles", default)]
-    log_files: Present,
+    /// `eventVersion`, `eventName`, `eventSource` or `userIdentity` is present.
+    record_key: bool,
+    /// `detail-type`, `messageType`, `digestStartTime` or `logFiles` is present.
+    envelope_key: bool,
+}
+
+/// Top-level keys that matter, and their bit in the duplicate check.
+const KEYS: [&str; 10] = [
+    "eventID",
+    "eventTime",
+    "eventVersion",
+    "eventName",
+    "eventSource",
+    "userIdentity",
+    "detail-type",
+    "messageType",
+    "digestStartTime",
+    "logFiles",
+];
+
+impl<'de: 'a, 'a> Deserialize<'de> for Fields<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Fields<'a>, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Fields<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields<'a>, A::Error> {
+                let mut f = Fields::default();
+                let mut seen = 0u16;
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    let Some(i) = KEYS.iter().position(|k| *k == key) else {
+                        map.next_value::<Checked>()?;
+                        continue;
+                    };
+                    if seen & (1 << i) != 0 {
+                        return Err(de::Error::custom(format_args!("duplicate key {key}")));
+                    }
+                    seen |= 1 << i;
+                    match i {
+                        // A non-string id or time is an error: the `Value` path decides.
+                        0 => f.event_id = map.next_value::<Option<Cow<'de, str>>>()?,
+                        1 => f.event_time = map.next_value::<Option<Cow<'de, str>>>()?,
+                        2..=5 => {
+                            map.next_value::<Checked>()?;
+                            f.record_key = true;
+                        }
+                        _ => {
+                            map.next_value::<Checked>()?;
+                            f.envelope_key = true;
+                        }
+                    }
+                }
+                Ok(f)
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
 }
 
 /// Nesting below this depth is certainly within `serde_json`'s recursion limit (128), which the
@@ -87,14 +169,8 @@ pub fn read(bytes: &[u8], context: Context) -> Option<Head> {
     let text = std::str::from_utf8(bytes).ok()?;
     let f: Fields = serde_json::from_str(text).ok()?;
     if context == Context::TopLevel {
-        let envelope =
-            f.detail_type.0 || f.message_type.0 || f.digest_start_time.0 || f.log_files.0;
-        let record = f.event_id.is_some()
-            || f.event_version.0
-            || f.event_name.0
-            || f.event_source.0
-            || f.user_identity.0;
-        if envelope || !record {
+        let record = f.event_id.is_some() || f.record_key;
+        if f.envelope_key || !record {
             return None;
         }
     }
@@ -132,6 +208,20 @@ mod tests {
         assert!(!ok(r#"{"eventID":7}"#, Context::Element));
         assert!(!ok(r#"{"eventID":"a","eventID":"b"}"#, Context::Element));
         assert!(!ok(r#"{"eventID":"a",}"#, Context::Element));
+        // What the Value path rejects, in values nobody reads: numbers out of range, lone
+        // surrogates.
+        for bad in [
+            r#"{"eventID":"a","x":1e400}"#,
+            r#"{"eventID":"a","x":[-1e999]}"#,
+            r#"{"eventID":"a","x":"\ud800"}"#,
+            r#"{"eventID":"a","x":{"y":"\udc00 "}}"#,
+        ] {
+            assert!(
+                serde_json::from_str::<serde_json::Value>(bad).is_err(),
+                "{bad}"
+            );
+            assert!(!ok(bad, Context::Element), "{bad}");
+        }
         // Invalid UTF-8 in a string nobody reads is still invalid JSON for the Value path.
         assert!(read(b"{\"eventID\":\"a\",\"x\":\"\xff\"}", Context::Element).is_none());
         assert!(!ok(r#"["eventID"]"#, Context::Element));
