@@ -122,6 +122,7 @@ pub fn count_errors(evidence: &Evidence) -> usize {
                 + a.log_groups.iter().map(|g| e(&g.metric_filters)).sum::<usize>()
                 + a.alarms.iter().map(|r| e(&r.alarms)).sum::<usize>()
                 + a.topics.iter().map(|t| e(&t.subscriptions) + e(&t.attributes)).sum::<usize>()
+                + a.kms_keys.iter().map(|k| e(&k.description) + e(&k.policy)).sum::<usize>()
                 // Security Hub's "not subscribed" is an answer (disabled), not a failure.
                 + a.security_hub
                     .iter()
@@ -167,4 +168,21 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A key policy that could not be read is a failed call like any other.
+    #[test]
+    fn a_denied_key_policy_counts_as_a_failed_call() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../trailwarden-audit/tests/fixtures/topic-cmk-policy-denied.json"
+        );
+        let text = std::fs::read_to_string(path).unwrap();
+        let evidence = Evidence::from_json(&text).unwrap();
+        assert_eq!(count_errors(&evidence), 1);
+    }
 }
