@@ -145,10 +145,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         f.status != Status::Pass
             && (f.control_is_metric_filter(benchmark) || args.enable_security_hub)
     });
-    let manual = report
-        .results
-        .iter()
-        .any(|(_, o)| o.note().is_some());
+    let manual = report.results.iter().any(|(_, o)| o.note().is_some());
     match format {
         Format::Json => {
             let doc = json!({
