@@ -37,7 +37,7 @@ use crate::pipeline::{Pool, Slicer, Unit, BATCH};
 use crate::record::{Location, RawRecord, Record};
 use crate::rules::{Rule, RuleId};
 use crate::sink::Sink;
-use crate::source::{Decoder, Input, Item, Problem, Source, MAX_RECORD_BYTES};
+use crate::source::{Decoder, Item, Problem, Source, MAX_RECORD_BYTES};
 use crate::template::Context;
 
 /// Problems reported one by one per input; the rest are summed up in one closing message.
@@ -438,14 +438,7 @@ impl Matcher {
                 name,
                 bytes,
                 first_line,
-            } => {
-                let input = Input {
-                    name,
-                    reader: Box::new(io::Cursor::new(bytes)),
-                    layout: crate::source::Layout::Lines,
-                };
-                Decoder::new(input, self.record_limit).continuing_at(first_line)
-            }
+            } => Decoder::lines_slice(name, bytes, first_line, self.record_limit),
         };
         let (mut scratch, mut hits) = (Scratch::default(), Vec::new());
         let mut batch = Vec::with_capacity(BATCH);

@@ -97,16 +97,13 @@ impl Slicer {
             if (have >= SLICE && memchr::memrchr(b'\n', &buf).is_some()) || have > LONG_LINE {
                 break;
             }
-            buf.resize(have + SLICE, 0);
-            match read_some(&mut input.reader, &mut buf[have..]) {
-                Ok(0) => {
-                    buf.truncate(have);
-                    return (!buf.is_empty()).then(|| self.slice(&input, buf));
-                }
-                Ok(n) => buf.truncate(have + n),
+            // `read_to_end` on a `take` fills spare capacity without zeroing it first.
+            buf.reserve(SLICE);
+            match read_up_to(&mut input.reader, &mut buf, SLICE) {
+                Ok(0) => return (!buf.is_empty()).then(|| self.slice(&input, buf)),
+                Ok(_) => {}
                 Err(e) => {
                     // The decoder reports the error with its line, after the bytes read so far.
-                    buf.truncate(have);
                     input.reader = Box::new(io::Cursor::new(buf).chain(Failing(Some(e))));
                     return Some(self.rest(input));
                 }
@@ -153,14 +150,10 @@ impl Slicer {
     }
 }
 
-/// `read` that retries on `Interrupted`.
-fn read_some(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
-    loop {
-        match r.read(buf) {
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            other => return other,
-        }
-    }
+/// Appends up to `max` bytes from `r` to `buf` (fewer only at the end of the input); the count.
+/// `read_to_end` retries on `Interrupted` and keeps what it read before an error.
+fn read_up_to(r: &mut dyn Read, buf: &mut Vec<u8>, max: usize) -> io::Result<usize> {
+    r.take(max as u64).read_to_end(buf)
 }
 
 /// A reader that fails once with a saved error (then reads as empty).

@@ -88,6 +88,22 @@ impl Decoder {
         }
     }
 
+    /// Decodes complete lines of an uncompressed [`super::Layout::Lines`] input held in memory (a
+    /// slice cut at a newline, starting at line `first_line`): read in place, without the
+    /// buffering a stream needs.
+    pub fn lines_slice(name: Arc<str>, bytes: Vec<u8>, first_line: u64, limit: usize) -> Decoder {
+        let reader: Box<dyn BufRead + Send> = Box::new(std::io::Cursor::new(bytes));
+        let mut splitter = Splitter::new(reader, super::Layout::Lines, limit);
+        splitter.continue_at(first_line);
+        Decoder {
+            name,
+            splitter,
+            limit,
+            pending: VecDeque::new(),
+            raw: false,
+        }
+    }
+
     /// Yields plain records as [`Item::Raw`] (bytes, `eventID`, `eventTime`) instead of parsing
     /// them; anything unusual still goes through the `Value` path (see [`super::head`]).
     pub fn with_raw(mut self, on: bool) -> Decoder {
