@@ -168,6 +168,7 @@ for k in tw_nd_1 tw_nd_n tw_nd65_1 tw_nd65_n tw_gz_1 tw_gz_n tw_gz65_1 tw_gz65_n
     [ "${rss_mb[$k]}" -gt "$maxrss" ] && maxrss=${rss_mb[$k]}
 done
 x_jq=$(ratio "${mbps[tw_nd_1]}" "${mbps[jq_1]}")
+x_jq_n=$(ratio "${mbps[tw_nd_n]}" "${mbps[jq_1]}")
 x_zcat=$(ratio "${mbps[tw_gz_1]}" "${mbps[zcat_1]}")
 x_zcat_n=$(ratio "${mbps[tw_gz_n]}" "${mbps[zcat_n]}")
 scale_gz=$(ratio "${best_s[tw_gz_1]}" "${best_s[tw_gz_n]}")
@@ -176,8 +177,8 @@ scale_nd=$(ratio "${best_s[tw_nd_1]}" "${best_s[tw_nd_n]}")
     echo
     echo "Targets:"
     echo
-    echo "- NDJSON ≥ 1 GB/s per core: ${mbps[tw_nd_1]} MB/s on one core — $(verdict "${mbps[tw_nd_1]} >= 1000")"
-    echo "- NDJSON ≥ 50× jq (same 15 patterns): ${x_jq}× (jq ${mbps[jq_1]} MB/s; Python ${mbps[py_1]} MB/s) — $(verdict "$x_jq >= 50")"
+    echo "- NDJSON ≥ 1 GB/s per core: ${mbps[tw_nd_1]} MB/s on one core, ${mbps[tw_nd_n]} MB/s on $cores — $(verdict "${mbps[tw_nd_1]} >= 1000")"
+    echo "- NDJSON ≥ 50× jq (same 15 patterns): ${x_jq}× on one core, ${x_jq_n}× on $cores (jq ${mbps[jq_1]} MB/s; Python ${mbps[py_1]} MB/s) — $(verdict "$x_jq >= 50")"
     echo "- .json.gz ≥ 1.5× faster than zcat alone: ${x_zcat}× on one core (${mbps[tw_gz_1]} vs ${mbps[zcat_1]} MB/s), ${x_zcat_n}× on $cores cores — $(verdict "$x_zcat >= 1.5")"
     echo "- .json.gz scaling ≥ 1.8× from 1 to 2 cores: ${scale_gz}× (NDJSON: ${scale_nd}×) — $(verdict "$scale_gz >= 1.8")"
     echo "- peak memory ≤ 100 MB: ${maxrss} MB at most over the trailwarden runs (corpus $(( nd_bytes / 1000000 )) MB) — $(verdict "$maxrss <= 100")"

@@ -111,19 +111,30 @@ fn strength(clause: &[String]) -> (usize, std::cmp::Reverse<usize>) {
 /// every byte), else the automaton.
 #[derive(Clone, Debug)]
 enum First {
-    Teddy(aho_corasick::packed::Searcher),
+    /// One searcher per group of at most [`TEDDY_GROUP`] literals (a packed searcher takes at
+    /// most 128; past 64 its verification slows down). Several SIMD passes still beat an
+    /// automaton that walks every byte.
+    Teddy(Vec<aho_corasick::packed::Searcher>),
     Automaton(AhoCorasick),
 }
 
+/// Literals per Teddy searcher.
+const TEDDY_GROUP: usize = 96;
+
 impl First {
     fn new(literals: &[&String]) -> Option<First> {
-        let teddy = aho_corasick::packed::Config::new()
-            .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
-            .heuristic_pattern_limits(false)
-            .builder()
-            .extend(literals)
-            .build();
-        if let Some(t) = teddy {
+        let teddy: Option<Vec<_>> = literals
+            .chunks(TEDDY_GROUP)
+            .map(|group| {
+                aho_corasick::packed::Config::new()
+                    .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
+                    .heuristic_pattern_limits(false)
+                    .builder()
+                    .extend(group)
+                    .build()
+            })
+            .collect();
+        if let Some(t) = teddy.filter(|t| !t.is_empty()) {
             return Some(First::Teddy(t));
         }
         AhoCorasick::builder()
@@ -135,7 +146,7 @@ impl First {
 
     fn occurs(&self, message: &[u8]) -> bool {
         match self {
-            First::Teddy(t) => t.find(message).is_some(),
+            First::Teddy(groups) => groups.iter().any(|t| t.find(message).is_some()),
             First::Automaton(a) => a.find(message).is_some(),
         }
     }
@@ -214,8 +225,10 @@ impl Prefilter {
             .iter()
             .any(|l| l.chars().any(|c| matches!(c, '"' | '\\' | '/') || c < ' '));
         // Standard match semantics: overlapping search must report every literal that occurs.
+        // A DFA: the fastest automaton to walk, and a few hundred short literals keep it small.
         let ac = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(&lits)
             .ok()
             .filter(|_| !lits.is_empty());
