@@ -165,6 +165,31 @@ fn group_chain(
             ),
         );
     };
+    // Existence first: with the group missing, "no metric filters" would blame the wrong link. Filters read
+    // without error and not empty prove the group exists, so a failed existence check only hides an answer
+    // (ERROR) when the filters do not settle it.
+    let missing = || {
+        format!(
+            "log group {group_name} (from trail {}'s CloudWatchLogsLogGroupArn) does not exist in account {}, region {}",
+            trail.name, group_ref.account, group_ref.region
+        )
+    };
+    match (&group.exists, &group.metric_filters) {
+        (Some(Observed::Ok(false)), _) => return Outcome::fail(1, Link::LogGroup, missing()),
+        (Some(Observed::Error(e)), filters)
+            if !filters.ok().is_some_and(|f| !f.is_empty()) =>
+        {
+            return Outcome::error(
+                1,
+                Link::LogGroup,
+                format!(
+                    "cannot see whether log group {group_name} (from trail {}'s CloudWatchLogsLogGroupArn) exists: {e}",
+                    trail.name
+                ),
+            )
+        }
+        _ => {}
+    }
     let filters = match &group.metric_filters {
         Observed::Ok(f) => f,
         Observed::Error(e) if e.kind == ErrorKind::NotFound => {

@@ -4,8 +4,8 @@
 //! [`CollectOptions::concurrency`]):
 //! 1. per region: `DescribeTrails` (shadow trails included), `DescribeAlarms`, `DescribeHub`;
 //! 2. per distinct trail, in its home region: `GetTrailStatus`, `GetEventSelectors`;
-//! 3. per log group a trail delivers to, in the group's region: `DescribeMetricFilters`
-//!    (plus `DescribeAlarms` there if that region was not audited);
+//! 3. per log group a trail delivers to, in the group's region: `DescribeLogGroups` (does it exist?), then
+//!    `DescribeMetricFilters` unless it does not (plus `DescribeAlarms` there if that region was not audited);
 //! 4. per SNS topic in an alarm's actions, in the topic's region: `ListSubscriptionsByTopic`, `GetTopicAttributes`;
 //! 5. per customer KMS key encrypting such a topic, in the topic's region: `DescribeKey`, `GetKeyPolicy`.
 //!

@@ -1,4 +1,7 @@
-//! CloudWatch Logs: the metric filters of the log groups the trails deliver to.
+//! CloudWatch Logs: whether the log groups the trails deliver to exist, and their metric filters.
+//!
+//! Existence is asked separately (`DescribeLogGroups`) because `DescribeMetricFilters` on a group that does
+//! not exist may answer with an empty list, which reads like "a group without filters".
 
 use std::collections::BTreeMap;
 
@@ -10,36 +13,88 @@ use trailwarden_evidence::{
 use crate::error::ApiError;
 use crate::sdk::RegionClients;
 
-/// `DescribeMetricFilters --log-group-name` (paginated) in the group's region, `clients` being that region's.
+/// `DescribeLogGroups` then `DescribeMetricFilters --log-group-name` (both paginated) in the group's region,
+/// `clients` being that region's.
 ///
-/// A group owned by another account is not queried: the API takes only a name, so asking our own account would
+/// A group known not to exist is not asked for filters: they are recorded as a `NotFound` error, the form
+/// evaluators that predate `exists` already read as "the group does not exist". If existence could not be
+/// read, the filters are still read (a group with filters evidently exists).
+///
+/// A group owned by another account is not queried: the APIs take only a name, so asking our own account would
 /// describe a different (same-named) group. It is recorded as an error naming the owner instead.
 pub async fn log_group(
     clients: Option<&RegionClients>,
     group: &LogGroupRef,
     account_id: &str,
 ) -> LogGroup {
-    let metric_filters = match clients {
+    let (exists, metric_filters) = match clients {
         Some(clients) if group.account == account_id => {
-            metric_filters(clients, &group.name).await.map_err(ObservationError::from).into()
+            let exists = exists(clients, &group.name).await;
+            let metric_filters = match exists {
+                Ok(false) => Observed::Error(ObservationError::new(
+                    ErrorKind::NotFound,
+                    "DescribeLogGroups",
+                    Some(group.region.clone()),
+                    format!(
+                        "log group {} does not exist in account {account_id}, region {}",
+                        group.name, group.region
+                    ),
+                )),
+                _ => metric_filters(clients, &group.name)
+                    .await
+                    .map_err(ObservationError::from)
+                    .into(),
+            };
+            (exists.map_err(ObservationError::from).into(), metric_filters)
         }
-        _ => Observed::Error(ObservationError::new(
-            ErrorKind::Other,
-            "DescribeMetricFilters",
-            Some(group.region.clone()),
-            format!(
-                "log group {} belongs to account {}, not {account_id}; collect that account to see its filters",
-                group.name, group.account
-            ),
-        )),
+        _ => (
+            elsewhere(group, account_id, "DescribeLogGroups"),
+            elsewhere(group, account_id, "DescribeMetricFilters"),
+        ),
     };
     LogGroup {
         arn: group.arn(),
         name: group.name.clone(),
         region: group.region.clone(),
         account_id: group.account.clone(),
+        exists: Some(exists),
         metric_filters,
     }
+}
+
+/// The record of a call not made because `group` belongs to another account than `account_id`.
+fn elsewhere<T>(group: &LogGroupRef, account_id: &str, operation: &str) -> Observed<T> {
+    Observed::Error(ObservationError::new(
+        ErrorKind::Other,
+        operation,
+        Some(group.region.clone()),
+        format!(
+            "log group {} belongs to account {}, not {account_id}; collect that account to see it",
+            group.name, group.account
+        ),
+    ))
+}
+
+/// Whether a group named exactly `name` exists: `DescribeLogGroups --log-group-name-prefix name`, paged until
+/// it shows up (the prefix also lists `name-2`, `name/x`, ...).
+async fn exists(clients: &RegionClients, name: &str) -> Result<bool, ApiError> {
+    let mut items = clients
+        .logs
+        .describe_log_groups()
+        .log_group_name_prefix(name)
+        .into_paginator()
+        .items()
+        .send();
+    while let Some(g) = items
+        .try_next()
+        .await
+        .map_err(|e| ApiError::from_sdk("DescribeLogGroups", Some(&clients.region), e))?
+    {
+        if g.log_group_name() == Some(name) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 async fn metric_filters(

@@ -210,6 +210,12 @@ pub const AUDIT: &[Permission] = &[
         "which events each trail delivers (basic and advanced selectors)",
     ),
     read(
+        "logs:DescribeLogGroups",
+        &[("CloudWatch Logs", "DescribeLogGroups")],
+        &[Need::Always],
+        "whether each trail's log group exists",
+    ),
+    read(
         "logs:DescribeMetricFilters",
         &[("CloudWatch Logs", "DescribeMetricFilters")],
         &[Need::Always],

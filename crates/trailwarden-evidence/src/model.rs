@@ -225,6 +225,11 @@ pub struct LogGroup {
     pub region: String,
     /// Owning account.
     pub account_id: String,
+    /// `DescribeLogGroups --log-group-name-prefix NAME`, exact name match: whether the group exists. `None`
+    /// (absent) in documents from before it was collected: `metric_filters` alone cannot tell a missing group
+    /// from one without filters (CloudWatch Logs may answer both with an empty list).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exists: Option<Observed<bool>>,
     /// `DescribeMetricFilters --log-group-name`. A `NotFound` error means the group does not exist.
     pub metric_filters: Observed<Vec<MetricFilter>>,
 }

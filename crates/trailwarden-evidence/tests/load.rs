@@ -121,3 +121,35 @@ fn top_level_not_an_object() {
     let err = Evidence::from_json("[1, 2]").unwrap_err();
     assert!(matches!(err, EvidenceError::Shape { .. }), "{err}");
 }
+
+/// `exists` is optional: absent in older documents (and then not written back), read when present.
+#[test]
+fn log_group_exists_is_optional_and_round_trips() {
+    let old = Evidence::from_json(MINIMAL).unwrap();
+    assert_eq!(old.accounts[0].log_groups[0].exists, None);
+    assert!(!old.to_json_pretty().contains("\"exists\""));
+
+    let text = MINIMAL.replace(
+        r#""account_id": "111122223333",
+      "metric_filters""#,
+        r#""account_id": "111122223333", "exists": {"ok": false},
+      "metric_filters""#,
+    );
+    assert_ne!(text, MINIMAL, "the replacement must apply");
+    let ev = Evidence::from_json(&text).unwrap();
+    assert_eq!(
+        ev.accounts[0].log_groups[0].exists,
+        Some(Observed::Ok(false))
+    );
+    let again = Evidence::from_json(&ev.to_json_pretty()).unwrap();
+    assert_eq!(again, ev);
+
+    let bad = MINIMAL.replace(
+        r#""account_id": "111122223333",
+      "metric_filters""#,
+        r#""account_id": "111122223333", "exists": {"ok": "no"},
+      "metric_filters""#,
+    );
+    let err = Evidence::from_json(&bad).unwrap_err().to_string();
+    assert!(err.contains("log_groups[0].exists"), "{err}");
+}

@@ -114,6 +114,7 @@ pub fn simulate(ev: &mut Evidence, p: &Plan) {
                 name: g.log_group_name.clone(),
                 region: g.region.clone(),
                 account_id: g.account.clone(),
+                exists: Some(Observed::Ok(true)),
                 metric_filters: Observed::Ok(vec![]),
             }),
             Action::CreateTrail(t) => {
