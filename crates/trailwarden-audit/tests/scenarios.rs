@@ -444,6 +444,50 @@ fn missing_log_group_fails() {
 }
 
 #[test]
+fn existing_log_group_changes_nothing() {
+    let f = &fixture("log-group-exists");
+    for id in (1..=15).map(|n| format!("4.{n}")) {
+        assert_finding(one(f, &id), Status::Pass, None, "→ log group aws-cloudtrail-logs →");
+    }
+}
+
+/// DescribeMetricFilters answered an empty list: without `exists` this would blame the metric filter.
+#[test]
+fn log_group_that_does_not_exist_fails_at_the_log_group() {
+    let f = &fixture("log-group-does-not-exist");
+    for id in (1..=15).map(|n| format!("4.{n}")) {
+        assert_finding(
+            one(f, &id),
+            Status::Fail,
+            Some(Link::LogGroup),
+            "log group aws-cloudtrail-logs (from trail management-events's CloudWatchLogsLogGroupArn) does not exist in account 111122223333, region us-east-1",
+        );
+    }
+}
+
+#[test]
+fn log_group_existence_unknown_is_error_at_the_log_group() {
+    let f = &fixture("log-group-describe-denied");
+    let g = one(f, "4.12");
+    assert_finding(
+        g,
+        Status::Error,
+        Some(Link::LogGroup),
+        "cannot see whether log group aws-cloudtrail-logs (from trail management-events's CloudWatchLogsLogGroupArn) exists",
+    );
+    assert!(g.reason.contains("AccessDenied"), "{}", g.reason);
+}
+
+/// Metric filters read from the group prove it exists: a failed DescribeLogGroups hides nothing then.
+#[test]
+fn log_group_existence_unknown_but_filters_read_follows_the_chain() {
+    let f = &fixture("log-group-describe-denied-filters-read");
+    for id in (1..=15).map(|n| format!("4.{n}")) {
+        assert_finding(one(f, &id), Status::Pass, None, "→ log group aws-cloudtrail-logs →");
+    }
+}
+
+#[test]
 fn assume_role_failure_makes_every_finding_error() {
     let f = &fixture("assume-role-denied");
     assert_eq!(f.len(), 16);
