@@ -82,14 +82,15 @@ async fn textbook_account_yields_the_whole_chain() {
     assert_eq!(ev.regions[0].enabled, Observed::Ok(true));
 
     // GetCallerIdentity + ListRegions (global); DescribeTrails, DescribeAlarms, DescribeHub, GetTrailStatus,
-    // GetEventSelectors, DescribeMetricFilters, ListSubscriptionsByTopic, GetTopicAttributes (us-east-1).
+    // GetEventSelectors, DescribeLogGroups, DescribeMetricFilters, ListSubscriptionsByTopic, GetTopicAttributes
+    // (us-east-1).
     let calls: Vec<(&str, u64)> = report
         .api_calls
         .iter()
         .map(|c| (c.region.as_str(), c.requests))
         .collect();
-    assert_eq!(calls, vec![("global", 2), ("us-east-1", 8)]);
-    assert_eq!(report.total_requests(), 10);
+    assert_eq!(calls, vec![("global", 2), ("us-east-1", 9)]);
+    assert_eq!(report.total_requests(), 11);
 }
 
 #[tokio::test]
@@ -233,6 +234,43 @@ async fn filters_on_an_unrelated_group_are_not_the_trails() {
     assert_eq!(ev.log_groups[0].name, "trail-group");
     assert_eq!(ev.log_groups[0].account_id, a.account_id);
     assert!(ok(&ev.log_groups[0].metric_filters).is_empty());
+}
+
+/// DescribeMetricFilters answers a missing group with an empty list, like a group without filters; the
+/// existence check tells them apart, by exact name (groups the prefix also lists do not count).
+#[tokio::test]
+async fn a_missing_log_group_is_recorded_as_missing() {
+    let a = account("100000000040").await;
+    a.log_group("us-east-1", "gone-2").await;
+    a.log_group("us-east-1", "gone/elsewhere").await;
+    let present = a.log_group("us-east-1", "present").await;
+    let missing = format!("arn:aws:logs:us-east-1:{}:log-group:gone:*", a.account_id);
+    for (name, group) in [("to-missing", missing), ("to-present", present)] {
+        a.trail(&TrailSpec {
+            log_group_arn: Some(group),
+            ..TrailSpec::new(name, "us-east-1")
+        })
+        .await;
+    }
+    let (ev, _) = collect(&a, &["us-east-1"]).await;
+    let got: Vec<(&str, Option<Observed<bool>>)> = ev
+        .log_groups
+        .iter()
+        .map(|g| (g.name.as_str(), g.exists.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("gone", Some(Observed::Ok(false))),
+            ("present", Some(Observed::Ok(true)))
+        ]
+    );
+    // The missing group's filters are not asked for; they read as NotFound, as older evaluators expect.
+    let gone = &ev.log_groups[0];
+    let e = gone.metric_filters.error().expect("NotFound");
+    assert_eq!(e.kind, ErrorKind::NotFound);
+    assert!(e.message.contains("log group gone does not exist"), "{e}");
+    assert!(ok(&ev.log_groups[1].metric_filters).is_empty());
 }
 
 #[tokio::test]
@@ -498,8 +536,8 @@ async fn all_regions_fall_back_to_the_known_list_when_list_regions_is_unavailabl
         .collect();
     assert_eq!(enabled, vec!["us-east-1"]);
     // The cost of an all-regions audit of a textbook account: GetCallerIdentity and ListRegions, three calls
-    // per region, then the chain (2 for the trail, 1 for its group, 2 for the topic).
-    assert_eq!(report.total_requests(), 2 + 3 * regions.len() as u64 + 5);
+    // per region, then the chain (2 for the trail, 2 for its group, 2 for the topic).
+    assert_eq!(report.total_requests(), 2 + 3 * regions.len() as u64 + 6);
 }
 
 #[tokio::test]
