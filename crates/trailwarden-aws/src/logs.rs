@@ -140,3 +140,93 @@ async fn metric_filters(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    //! What moto cannot do: deny `DescribeLogGroups` while answering `DescribeMetricFilters`.
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpListener;
+
+    use trailwarden_testkit::{fake_credentials, test_config};
+
+    use super::*;
+
+    const ACCOUNT: &str = "111122223333";
+
+    /// A loopback CloudWatch Logs that denies `DescribeLogGroups` and lists one filter on group `ct`.
+    fn fake_logs() -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let (mut length, mut target) = (0usize, String::new());
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    let lower = line.to_ascii_lowercase();
+                    if let Some(v) = lower.strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                    if let Some(v) = lower.strip_prefix("x-amz-target:") {
+                        target = v.trim().to_owned();
+                    }
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                let (status, text) = if target.ends_with(".describemetricfilters") {
+                    (
+                        200,
+                        r#"{"metricFilters":[{"filterName":"f","filterPattern":"{ $.x = 1 }","logGroupName":"ct","metricTransformations":[{"metricName":"m","metricNamespace":"ns","metricValue":"1"}]}]}"#
+                            .to_owned(),
+                    )
+                } else {
+                    (
+                        400,
+                        r#"{"__type":"AccessDeniedException","message":"not authorized to perform: logs:DescribeLogGroups"}"#
+                            .to_owned(),
+                    )
+                };
+                let answer = format!(
+                    "HTTP/1.1 {status} X\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+                    text.len()
+                );
+                let _ = stream.write_all(answer.as_bytes());
+            }
+        });
+        url
+    }
+
+    #[tokio::test]
+    async fn a_failed_existence_check_is_an_error_not_missing_and_filters_are_still_read() {
+        let url = fake_logs();
+        let clients = RegionClients::new(
+            &test_config(&url, "us-east-1", fake_credentials()),
+            "us-east-1",
+        );
+        let group =
+            LogGroupRef::parse(&format!("arn:aws:logs:us-east-1:{ACCOUNT}:log-group:ct:*")).unwrap();
+        let g = log_group(Some(&clients), &group, ACCOUNT).await;
+        let e = g.exists.as_ref().and_then(Observed::error).expect("an error");
+        assert_eq!(
+            (e.kind, e.operation.as_str()),
+            (ErrorKind::AccessDenied, "DescribeLogGroups")
+        );
+        let filters = g.metric_filters.ok().expect("filters read");
+        assert_eq!(filters.len(), 1);
+        assert_eq!(filters[0].name, "f");
+    }
+
+    #[tokio::test]
+    async fn another_accounts_group_is_not_asked_about() {
+        let group = LogGroupRef::parse("arn:aws:logs:us-east-1:999988887777:log-group:ct:*").unwrap();
+        let g = log_group(None, &group, ACCOUNT).await;
+        let e = g.exists.as_ref().and_then(Observed::error).expect("an error");
+        assert_eq!(e.operation, "DescribeLogGroups");
+        assert!(e.message.contains("belongs to account 999988887777"), "{e}");
+        assert!(g.metric_filters.error().is_some());
+    }
+}
