@@ -196,6 +196,9 @@ pub struct Prefilter {
     /// Some literal holds a character a two-byte escape can produce.
     special: bool,
     n_lits: usize,
+    /// `\u`, searched in every message with a backslash (built once: `memmem::find` would build
+    /// a searcher per call).
+    unicode_escape: memchr::memmem::Finder<'static>,
 }
 
 impl Prefilter {
@@ -261,6 +264,7 @@ impl Prefilter {
             reqs,
             special,
             n_lits: lits.len(),
+            unicode_escape: memchr::memmem::Finder::new(b"\\u"),
         }
     }
 
@@ -282,7 +286,7 @@ impl Prefilter {
             return !candidates.is_empty();
         };
         if memchr::memchr(b'\\', message).is_some()
-            && (self.special || memchr::memmem::find(message, b"\\u").is_some())
+            && (self.special || self.unicode_escape.find(message).is_some())
         {
             candidates.fill(true);
             return !candidates.is_empty();

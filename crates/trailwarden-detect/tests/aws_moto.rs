@@ -1,6 +1,8 @@
 //! The S3 and SQS sources against moto: the same alerts as the folder source, the layout filters,
 //! every SQS message shape, delete-after-delivery, and a poison message left in the queue.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -21,17 +23,7 @@ fn repo() -> PathBuf {
 }
 
 fn rules() -> Vec<Rule> {
-    let catalog = trailwarden_controls::Catalog::builtin().unwrap();
-    let benchmark = catalog.resolve(None).unwrap();
-    benchmark
-        .controls()
-        .iter()
-        .filter_map(|c| {
-            c.pattern
-                .as_ref()
-                .map(|p| Rule::control(&c.id, &c.title, p).unwrap())
-        })
-        .collect()
+    common::cis_v3_rules()
 }
 
 fn clients(moto: &MotoServer) -> Clients {

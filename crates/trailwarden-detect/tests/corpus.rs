@@ -9,26 +9,16 @@
 //! alerts in the same order, and the same counters. Rules: the 15 CIS v3.0.0 patterns and the
 //! 50 custom rules of the "+ 50 rules" runs.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use trailwarden_controls::Catalog;
 use trailwarden_detect::source::FsSource;
 use trailwarden_detect::{Detector, Rule, Stats};
 
 fn rules() -> Vec<Rule> {
-    let catalog = Catalog::builtin().unwrap();
-    let mut rules: Vec<Rule> = catalog
-        .benchmark("v3.0.0")
-        .unwrap()
-        .controls()
-        .iter()
-        .filter_map(|c| {
-            c.pattern
-                .as_ref()
-                .map(|p| Rule::control(&c.id, &c.title, p).unwrap())
-        })
-        .collect();
+    let mut rules = common::cis_v3_rules();
     assert_eq!(rules.len(), 15);
     let custom = include_str!("../../../bench/detect/rules50.toml");
     rules.extend(trailwarden_detect::rules::parse_rules(custom, "rules50.toml").unwrap());

@@ -4,9 +4,10 @@
 //! the synthetic, envelope and malformed test data, and inputs built to hit the edge cases of the
 //! light record read (duplicates, windows, odd types, deep nesting).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
-use trailwarden_controls::Catalog;
 use trailwarden_detect::source::FsSource;
 use trailwarden_detect::{Detector, Rule, Stats};
 
@@ -16,18 +17,7 @@ fn testdata() -> PathBuf {
 
 /// The CIS v3 controls plus custom rules over nested and wildcard paths.
 fn rules() -> Vec<Rule> {
-    let catalog = Catalog::builtin().unwrap();
-    let mut rules: Vec<Rule> = catalog
-        .benchmark("v3.0.0")
-        .unwrap()
-        .controls()
-        .iter()
-        .filter_map(|c| {
-            c.pattern
-                .as_ref()
-                .map(|p| Rule::control(&c.id, &c.title, p).unwrap())
-        })
-        .collect();
+    let mut rules = common::cis_v3_rules();
     let custom = r#"
         [[rule]]
         name = "any-error"

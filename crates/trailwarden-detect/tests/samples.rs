@@ -3,11 +3,12 @@
 //! there for provenance and licences). Expected counts come from independent computations over
 //! the same files, not from the detector.
 
+mod common;
+
 use std::collections::HashSet;
 use std::path::PathBuf;
 
 use serde_json::Value;
-use trailwarden_controls::Catalog;
 use trailwarden_detect::source::{FsSource, Problem};
 use trailwarden_detect::{Alert, Detector, Rule, Severity, Stats};
 
@@ -16,16 +17,7 @@ fn samples() -> PathBuf {
 }
 
 fn rules() -> Vec<Rule> {
-    let catalog = Catalog::builtin().unwrap();
-    let v3 = catalog.benchmark("v3.0.0").unwrap();
-    v3.controls()
-        .iter()
-        .filter_map(|c| {
-            c.pattern
-                .as_ref()
-                .map(|p| Rule::control(&c.id, &c.title, p).unwrap())
-        })
-        .collect()
+    common::cis_v3_rules()
 }
 
 fn detect(paths: &[PathBuf]) -> (Vec<Alert>, Vec<Problem>, Stats) {

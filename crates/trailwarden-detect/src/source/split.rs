@@ -562,7 +562,7 @@ impl<R: BufRead> Splitter<R> {
             return Ok(None);
         };
         let line = &buf[..end];
-        if line.len() > self.limit || memchr::memmem::find(line, b"\"Records\"").is_some() {
+        if line.len() > self.limit || records_key().find(line).is_some() {
             return Ok(None);
         }
         let bytes = line.to_vec();
@@ -760,6 +760,13 @@ fn show(b: u8) -> String {
     } else {
         format!("byte 0x{b:02x}")
     }
+}
+
+/// A searcher for `"Records"`, built once (`memmem::find` would build one per line).
+fn records_key() -> &'static memchr::memmem::Finder<'static> {
+    static FINDER: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
+        std::sync::OnceLock::new();
+    FINDER.get_or_init(|| memchr::memmem::Finder::new(b"\"Records\""))
 }
 
 /// The pieces of one line of a [`Layout::Lines`] stream (given without its newline), exactly as
