@@ -279,15 +279,18 @@ fn trail_delivering_to_a_missing_log_group_fails() {
     assert!(g.reason.contains("log group gone"), "{g:#?}");
 }
 
-/// Link::LogGroup is "the trail delivers to a CloudWatch Logs group that exists"; today the finding blames
-/// the metric filter ("log group gone has no metric filters") because nothing checks that the group exists
-/// (moto, like the collector, answers DescribeMetricFilters on a missing group with an empty list).
+/// Link::LogGroup is "the trail delivers to a CloudWatch Logs group that exists". moto answers
+/// DescribeMetricFilters on a missing group with an empty list, so only the collector's existence check
+/// (DescribeLogGroups) keeps the blame off the metric filter.
 #[test]
-#[ignore = "known wrong link: a missing log group is blamed on the metric filter"]
 fn trail_delivering_to_a_missing_log_group_fails_at_the_log_group() {
     let a = trail_to_missing_group("310000000024");
     let f = audit_args(&a, &["--region", US, "--controls", "4.12"]);
-    assert_fail(&f, "4.12", "log-group", "gone");
+    let why = format!(
+        "log group gone (from trail {TRAIL}'s CloudWatchLogsLogGroupArn) does not exist in account {}, region {US}",
+        a.account_id
+    );
+    assert_fail(&f, "4.12", "log-group", &why);
 }
 
 #[test]
