@@ -75,6 +75,7 @@ async fn collection_sends_only_reads_and_the_audit_policy_grants_each_and_nothin
     for op in [
         "GetTrailStatus",
         "GetEventSelectors",
+        "DescribeLogGroups",
         "ListSubscriptionsByTopic",
         "DescribeKey",
         "GetKeyPolicy",

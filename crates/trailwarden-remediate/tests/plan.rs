@@ -531,3 +531,74 @@ fn a_topic_without_subscriptions_is_reported_or_subscribed() {
     let p = plan(&ev, v3(), &opts("4.3")).unwrap();
     assert_eq!(kinds(&p), ["subscribe"]);
 }
+
+/// `no-filters.json` with its only log group's existence as DescribeLogGroups saw it.
+fn no_filters_with_exists(exists: Observed<bool>) -> Evidence {
+    let mut ev = fixture("no-filters.json");
+    ev.accounts[0].log_groups[0].exists = Some(exists);
+    ev
+}
+
+/// No filter may be planned on a group that does not exist (PutMetricFilter would fail there); the account is
+/// held back at its trail, the reason naming the group.
+#[test]
+fn a_log_group_that_does_not_exist_gets_no_filter_but_a_blocked_entry_naming_it() {
+    let p = plan(
+        &no_filters_with_exists(Observed::Ok(false)),
+        v3(),
+        &opts("4.1,4.3"),
+    )
+    .unwrap();
+    assert!(p.actions.is_empty(), "{:?}", p.actions);
+    assert_eq!(p.blocked.len(), 1, "{:?}", p.blocked);
+    let b = &p.blocked[0];
+    assert_eq!(b.controls, ["4.1", "4.3"]);
+    assert_eq!(b.link, "trail");
+    assert!(
+        b.reason.contains("log group CloudTrail/main (from trail")
+            && b.reason.contains(&format!(
+                "does not exist in account {ACCOUNT}, region {REGION}"
+            )),
+        "{}",
+        b.reason
+    );
+    assert!(b.reason.contains("--setup-trail"), "{}", b.reason);
+
+    // A group known to exist is remediated as before.
+    let p = plan(
+        &no_filters_with_exists(Observed::Ok(true)),
+        v3(),
+        &opts("4.1,4.3"),
+    )
+    .unwrap();
+    let groups: Vec<&str> = filters(&p)
+        .iter()
+        .map(|f| f.log_group_name.as_str())
+        .collect();
+    assert_eq!(groups, ["CloudTrail/main", "CloudTrail/main"]);
+}
+
+#[test]
+fn a_log_group_whose_existence_is_unknown_is_blocked_not_guessed() {
+    let denied = trailwarden_evidence::ObservationError::new(
+        trailwarden_evidence::ErrorKind::AccessDenied,
+        "DescribeLogGroups",
+        Some(REGION.to_string()),
+        "not authorized to perform: logs:DescribeLogGroups",
+    );
+    let p = plan(
+        &no_filters_with_exists(Observed::Error(denied)),
+        v3(),
+        &opts("4.3"),
+    )
+    .unwrap();
+    assert!(p.actions.is_empty(), "{:?}", p.actions);
+    assert_eq!(p.blocked.len(), 1, "{:?}", p.blocked);
+    assert_eq!(p.blocked[0].link, "log-group");
+    assert!(
+        p.blocked[0].reason.contains("could not see")
+            && p.blocked[0].reason.contains("logs:DescribeLogGroups"),
+        "{}",
+        p.blocked[0].reason
+    );
+}

@@ -324,3 +324,27 @@ fn queue_and_function_subscribers_get_their_permission_before_the_subscription()
         "{note}"
     );
 }
+
+/// `--setup-trail` treats a trail whose log group does not exist like no qualifying trail: its own trail and
+/// group, and the filters there, never on the missing group.
+#[test]
+fn setup_trail_replaces_a_trail_whose_log_group_does_not_exist() {
+    let mut ev = fixture("no-filters.json");
+    ev.accounts[0].log_groups[0].exists = Some(Observed::Ok(false));
+    let p = plan(&ev, v3(), &setup("4.1,4.3")).unwrap();
+    assert!(p.blocked.is_empty(), "{:?}", p.blocked);
+    assert!(
+        kinds(&p).contains(&"create_trail".to_string()),
+        "{:?}",
+        kinds(&p)
+    );
+    let groups: Vec<&str> = p
+        .actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::PutMetricFilter(f) => Some(f.log_group_name.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(groups, [SETUP_LOG_GROUP, SETUP_LOG_GROUP]);
+}
