@@ -282,3 +282,20 @@ fn sns_notifications_reach_a_subscribed_queue() {
     assert!(bodies.iter().all(|b| b.contains("CIS 4.10")), "{bodies:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--mode cloudwatch` and `--backtest` replay the alarms at the end of the run: on a queue read
+/// without an end they would never say anything, so the command refuses up front (no AWS call).
+#[test]
+fn alarm_replay_on_an_endless_queue_is_refused() {
+    for mode in [
+        &["--mode", "cloudwatch", "--notify", "stdout"][..],
+        &["--backtest"][..],
+    ] {
+        let mut args = vec!["sqs://cis-events"];
+        args.extend_from_slice(mode);
+        let out = local(&args);
+        assert_eq!(out.status.code(), Some(2), "{mode:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("--once or --max-messages"), "{err}");
+    }
+}

@@ -269,6 +269,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             paths.push(PathBuf::from(s));
         }
     }
+    // Alarm transitions are replayed when the run ends; a queue read without an end would never
+    // produce them. Say so instead of running silently.
+    if !queues.is_empty()
+        && matches!(mode, NotifyMode::CloudWatch(_))
+        && !args.once
+        && args.max_messages.is_none()
+    {
+        let what = if args.backtest {
+            "--backtest"
+        } else {
+            "--mode cloudwatch"
+        };
+        bail!("{what} replays the alarms when the run ends, and reading a queue without --once or --max-messages never ends: add one of them (e.g. run it on a schedule), or use --mode event for notifications as events arrive");
+    }
     let mut fs = FsSource::new(&paths);
     let fs_digests = std::cell::Cell::new(0u64);
     let sqs_options = SqsOptions {
