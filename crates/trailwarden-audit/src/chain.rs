@@ -177,7 +177,7 @@ fn group_chain(
     match (&group.exists, &group.metric_filters) {
         (Some(Observed::Ok(false)), _) => return Outcome::fail(1, Link::LogGroup, missing()),
         (Some(Observed::Error(e)), filters)
-            if !filters.ok().is_some_and(|f| !f.is_empty()) =>
+            if filters.ok().is_none_or(|f| f.is_empty()) =>
         {
             return Outcome::error(
                 1,
@@ -193,14 +193,7 @@ fn group_chain(
     let filters = match &group.metric_filters {
         Observed::Ok(f) => f,
         Observed::Error(e) if e.kind == ErrorKind::NotFound => {
-            return Outcome::fail(
-                1,
-                Link::LogGroup,
-                format!(
-                    "trail {} delivers to log group {group_name}, which does not exist",
-                    trail.name
-                ),
-            )
+            return Outcome::fail(1, Link::LogGroup, missing())
         }
         Observed::Error(e) => {
             return Outcome::error(

@@ -439,7 +439,7 @@ fn missing_log_group_fails() {
         one(f, "4.9"),
         Status::Fail,
         Some(Link::LogGroup),
-        "which does not exist",
+        "log group aws-cloudtrail-logs (from trail management-events's CloudWatchLogsLogGroupArn) does not exist in account 111122223333, region us-east-1",
     );
 }
 
@@ -447,7 +447,12 @@ fn missing_log_group_fails() {
 fn existing_log_group_changes_nothing() {
     let f = &fixture("log-group-exists");
     for id in (1..=15).map(|n| format!("4.{n}")) {
-        assert_finding(one(f, &id), Status::Pass, None, "→ log group aws-cloudtrail-logs →");
+        assert_finding(
+            one(f, &id),
+            Status::Pass,
+            None,
+            "→ log group aws-cloudtrail-logs →",
+        );
     }
 }
 
@@ -483,7 +488,12 @@ fn log_group_existence_unknown_is_error_at_the_log_group() {
 fn log_group_existence_unknown_but_filters_read_follows_the_chain() {
     let f = &fixture("log-group-describe-denied-filters-read");
     for id in (1..=15).map(|n| format!("4.{n}")) {
-        assert_finding(one(f, &id), Status::Pass, None, "→ log group aws-cloudtrail-logs →");
+        assert_finding(
+            one(f, &id),
+            Status::Pass,
+            None,
+            "→ log group aws-cloudtrail-logs →",
+        );
     }
 }
 
