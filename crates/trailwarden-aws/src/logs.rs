@@ -45,7 +45,10 @@ pub async fn log_group(
                     .map_err(ObservationError::from)
                     .into(),
             };
-            (exists.map_err(ObservationError::from).into(), metric_filters)
+            (
+                exists.map_err(ObservationError::from).into(),
+                metric_filters,
+            )
         }
         _ => (
             elsewhere(group, account_id, "DescribeLogGroups"),
@@ -207,10 +210,14 @@ mod tests {
             &test_config(&url, "us-east-1", fake_credentials()),
             "us-east-1",
         );
-        let group =
-            LogGroupRef::parse(&format!("arn:aws:logs:us-east-1:{ACCOUNT}:log-group:ct:*")).unwrap();
+        let group = LogGroupRef::parse(&format!("arn:aws:logs:us-east-1:{ACCOUNT}:log-group:ct:*"))
+            .unwrap();
         let g = log_group(Some(&clients), &group, ACCOUNT).await;
-        let e = g.exists.as_ref().and_then(Observed::error).expect("an error");
+        let e = g
+            .exists
+            .as_ref()
+            .and_then(Observed::error)
+            .expect("an error");
         assert_eq!(
             (e.kind, e.operation.as_str()),
             (ErrorKind::AccessDenied, "DescribeLogGroups")
@@ -222,9 +229,14 @@ mod tests {
 
     #[tokio::test]
     async fn another_accounts_group_is_not_asked_about() {
-        let group = LogGroupRef::parse("arn:aws:logs:us-east-1:999988887777:log-group:ct:*").unwrap();
+        let group =
+            LogGroupRef::parse("arn:aws:logs:us-east-1:999988887777:log-group:ct:*").unwrap();
         let g = log_group(None, &group, ACCOUNT).await;
-        let e = g.exists.as_ref().and_then(Observed::error).expect("an error");
+        let e = g
+            .exists
+            .as_ref()
+            .and_then(Observed::error)
+            .expect("an error");
         assert_eq!(e.operation, "DescribeLogGroups");
         assert!(e.message.contains("belongs to account 999988887777"), "{e}");
         assert!(g.metric_filters.error().is_some());
