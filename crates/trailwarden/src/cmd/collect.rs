@@ -108,8 +108,12 @@ impl Selection {
 
 /// The recorded failures of a document (each becomes ERROR in the audit of what it hid).
 pub fn count_errors(evidence: &Evidence) -> usize {
+    // "Does not exist" is an answer (a missing log group, topic or key), not a failed call.
     fn e<T>(o: &Observed<T>) -> usize {
-        usize::from(o.error().is_some())
+        usize::from(
+            o.error()
+                .is_some_and(|x| x.kind != trailwarden_evidence::ErrorKind::NotFound),
+        )
     }
     evidence
         .accounts
@@ -119,7 +123,10 @@ pub fn count_errors(evidence: &Evidence) -> usize {
                 + a.regions.iter().map(|r| e(&r.enabled)).sum::<usize>()
                 + e(&a.trails)
                 + a.trails.ok().map_or(0, |ts| ts.iter().map(|t| e(&t.status) + e(&t.event_selectors)).sum())
-                + a.log_groups.iter().map(|g| e(&g.metric_filters)).sum::<usize>()
+                + a.log_groups
+                    .iter()
+                    .map(|g| e(&g.metric_filters) + g.exists.as_ref().map_or(0, e))
+                    .sum::<usize>()
                 + a.alarms.iter().map(|r| e(&r.alarms)).sum::<usize>()
                 + a.topics.iter().map(|t| e(&t.subscriptions) + e(&t.attributes)).sum::<usize>()
                 + a.kms_keys.iter().map(|k| e(&k.description) + e(&k.policy)).sum::<usize>()
@@ -184,5 +191,21 @@ mod tests {
         let text = std::fs::read_to_string(path).unwrap();
         let evidence = Evidence::from_json(&text).unwrap();
         assert_eq!(count_errors(&evidence), 1);
+    }
+
+    /// A log group whose existence could not be checked is a failed call; one that does not
+    /// exist is an answer (its filters' `NotFound` too).
+    #[test]
+    fn log_group_existence_denied_counts_missing_does_not() {
+        let fixture = |name: &str| {
+            let path = format!(
+                "{}/../trailwarden-audit/tests/fixtures/{name}.json",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            Evidence::from_json(&std::fs::read_to_string(path).unwrap()).unwrap()
+        };
+        assert_eq!(count_errors(&fixture("log-group-describe-denied")), 1);
+        assert_eq!(count_errors(&fixture("log-group-does-not-exist")), 0);
+        assert_eq!(count_errors(&fixture("log-group-exists")), 0);
     }
 }
