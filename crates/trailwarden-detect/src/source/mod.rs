@@ -134,9 +134,80 @@ impl Source for Chain<'_> {
         }
     }
 
+    // Any source still to come, not only the current one: the call that exhausts a folder is the
+    // one that starts waiting on the queue after it.
     fn streaming(&self) -> bool {
         self.sources
-            .get(self.current)
-            .is_some_and(|source| source.streaming())
+            .iter()
+            .skip(self.current)
+            .any(|source| source.streaming())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `n` empty inputs; `streaming` as given.
+    struct Inputs {
+        left: usize,
+        streaming: bool,
+        finished: Vec<String>,
+    }
+
+    impl Source for Inputs {
+        fn next_input(&mut self) -> Option<Result<Input, Problem>> {
+            if self.left == 0 {
+                return None;
+            }
+            self.left -= 1;
+            Some(Ok(Input {
+                name: format!("{}-{}", self.streaming, self.left).into(),
+                reader: Box::new(std::io::empty()),
+                layout: Layout::Auto,
+            }))
+        }
+        fn finished(&mut self, name: &str, _clean: bool) {
+            self.finished.push(name.to_string());
+        }
+        fn streaming(&self) -> bool {
+            self.streaming
+        }
+    }
+
+    /// A chain of files then a queue is streaming from the start (asking for the input after the
+    /// last file waits on the queue), and acknowledgements reach the source that gave the input,
+    /// even when the engine has opened later inputs already.
+    #[test]
+    fn chain_streaming_and_acknowledgements() {
+        let (mut files, mut queue) = (
+            Inputs {
+                left: 1,
+                streaming: false,
+                finished: Vec::new(),
+            },
+            Inputs {
+                left: 1,
+                streaming: true,
+                finished: Vec::new(),
+            },
+        );
+        let mut chain = Chain::new(vec![Box::new(&mut files), Box::new(&mut queue)]);
+        assert!(chain.streaming());
+        let a = chain.next_input().unwrap().unwrap().name;
+        let b = chain.next_input().unwrap().unwrap().name;
+        assert!(chain.next_input().is_none());
+        chain.finished(&a, true);
+        chain.finished(&b, true);
+        drop(chain);
+        assert_eq!(files.finished, ["false-0"]);
+        assert_eq!(queue.finished, ["true-0"]);
+        // Files alone are not streaming.
+        let mut only = Inputs {
+            left: 1,
+            streaming: false,
+            finished: Vec::new(),
+        };
+        assert!(!Chain::new(vec![Box::new(&mut only)]).streaming());
     }
 }
