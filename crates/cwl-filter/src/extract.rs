@@ -2,7 +2,7 @@
 //!
 //! A message is split on spaces into fields; `"..."` and `[...]` make one field each, delimiters
 //! stripped. Slots bind fields positionally: before `...` from the start, after it from the end.
-//! Without `...` the last slot absorbs the rest of the line [absorb].
+//! Without `...` the last slot absorbs the rest of the line (decision "absorb" in `semantics.rs`).
 
 use std::collections::BTreeMap;
 

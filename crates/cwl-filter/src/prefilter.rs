@@ -178,7 +178,7 @@ fn anchor(cnf: &[Vec<u32>], lits: &[String]) -> usize {
 /// The compiled prefilter of a set of patterns.
 ///
 /// Two automata. `first` searches only each pattern's **anchor** clause (the clause judged
-/// rarest, see [`rarity`]) with leftmost-first semantics, which lets `aho-corasick` use its
+/// rarest, see `rarity`) with leftmost-first semantics, which lets `aho-corasick` use its
 /// fastest search, over a reduced list (a literal that contains another is dropped: whenever it
 /// occurs, so does the other). Every pattern needs its anchor clause, so a message without any
 /// anchor literal — nearly all of them — matches nothing, and stops there. Otherwise `all`

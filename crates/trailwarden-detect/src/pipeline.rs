@@ -4,9 +4,10 @@
 //! depend on any other record. What does is *admission*: the `--since/--until` window is per
 //! record, but duplicate `eventID`s must be judged in arrival order, and alerts, problems and
 //! acknowledgements must come out in input order. So the work is cut into [`Unit`]s that worker
-//! threads process independently, each producing a stream of [`Out`]s (one per record, skip or
-//! problem, with the record's alerts already built); the engine's own thread reads the units'
-//! streams in the order the units were made and admits, counts and emits.
+//! threads process independently, each producing a stream of results (one per record, skip or
+//! problem, with the record's alerts already built); the engine's own thread
+//! ([`crate::engine`]) reads the units' streams in the order the units were made and admits,
+//! counts and emits.
 //!
 //! Units:
 //! * a whole input (a `.json.gz` CloudTrail object, an S3 object, a queue message, a file that is
@@ -16,8 +17,8 @@
 //!   (line numbers carry over). A line longer than [`LONG_LINE`] stops the slicing and the rest
 //!   of the input becomes one streamed unit.
 //!
-//! Memory is bounded: at most [`Pool::in_flight`] units exist at a time, and each unit's results
-//! go through a bounded channel of batches, so a worker ahead of the engine's thread waits.
+//! Memory is bounded: the engine keeps at most `2 × threads + 2` units in flight, and each unit's
+//! results go through a bounded channel of batches, so a worker ahead of the engine's thread waits.
 //! Deadlock is impossible because units are taken from the queue in order: the unit the engine's
 //! thread waits for was taken before any later one, by a worker that only ever waits on it.
 

@@ -40,12 +40,12 @@
 //!
 //! # Algorithm
 //! 1. Collect the atoms (leaf comparisons and tests) of all patterns, grouped by selector
-//!    ([`atoms`]).
+//!    (`atoms`).
 //! 2. For each selector compute its *regions*: every achievable truth vector of its atoms, with a
 //!    witness value — strings through a product of DFAs, numbers one per interval cut by the
-//!    literals, the other kinds one witness each, every truth value asked of the evaluator ([`regions`], [`strings`]).
+//!    literals, the other kinds one witness each, every truth value asked of the evaluator (`regions`, `strings`).
 //! 3. Backtrack over one region per selector, parents first, respecting JSON structure, pruning
-//!    with three-valued evaluation of the patterns ([`search`]).
+//!    with three-valued evaluation of the patterns (`search`).
 //! 4. Turn a complete assignment into an event and verify it; exhausting the search with exact
 //!    regions proves coverage.
 //!

@@ -1,4 +1,4 @@
-//! Sources: where CloudTrail records come from, and how bytes become [`Record`]s.
+//! Sources: where CloudTrail records come from, and how bytes become [`Record`](crate::record::Record)s.
 //!
 //! The split has two layers, so that new transports never touch decoding or matching:
 //!
