@@ -152,6 +152,24 @@ impl TestAccount {
         env
     }
 
+    /// A command running `program` as this account against moto: the caller's AWS environment (profile,
+    /// region, endpoint, session token) removed, this account's [`TestAccount::env`] set. Arguments are the
+    /// caller's (e.g. `--endpoint-url`).
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+        let mut cmd = std::process::Command::new(program);
+        for var in [
+            "AWS_PROFILE",
+            "AWS_REGION",
+            "AWS_DEFAULT_REGION",
+            "AWS_ENDPOINT_URL",
+            "AWS_SESSION_TOKEN",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.envs(self.env());
+        cmd
+    }
+
     /// This account's config pointed at `region`.
     pub fn in_region(&self, region: &str) -> SdkConfig {
         self.config

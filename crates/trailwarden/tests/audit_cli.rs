@@ -304,26 +304,17 @@ fn evidence_with_live_flags_is_a_usage_error() {
 mod live {
     //! Live mode against a real moto server (the textbook chain built with the SDK). moto auto-confirms
     //! subscriptions, so PendingConfirmation and access errors are covered by the evidence fixtures instead.
-    use std::process::{Command, Output};
+    use std::process::Output;
 
     use trailwarden_testkit::{block_on, MotoServer, TestAccount};
 
     fn audit_as(account: &TestAccount, args: &[&str]) -> Output {
         let url = MotoServer::shared().endpoint_url();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_trailwarden"));
+        let mut cmd = account.command(env!("CARGO_BIN_EXE_trailwarden"));
         cmd.arg("audit")
             .args(args)
             .args(["--region", "us-east-1", "--endpoint-url", &url]);
-        for var in [
-            "AWS_PROFILE",
-            "AWS_REGION",
-            "AWS_DEFAULT_REGION",
-            "AWS_ENDPOINT_URL",
-            "AWS_SESSION_TOKEN",
-        ] {
-            cmd.env_remove(var);
-        }
-        cmd.envs(account.env()).output().expect("run trailwarden")
+        cmd.output().expect("run trailwarden")
     }
 
     fn json(o: &Output) -> serde_json::Value {

@@ -6,8 +6,6 @@
 //! Every scenario starts from a complete chain for the controls it looks at and breaks one link, so a
 //! checker that skipped that link would answer PASS where the test expects FAIL.
 
-use std::process::Command;
-
 use aws_sdk_cloudtrail::types::ReadWriteType;
 use aws_sdk_cloudwatch::types::{ComparisonOperator, Statistic};
 use aws_sdk_cloudwatchlogs::types::MetricTransformation;
@@ -33,19 +31,10 @@ struct Finding {
 /// Runs `trailwarden audit` as `account` against the shared moto server, with `args` after the live flags.
 fn audit_args(account: &TestAccount, args: &[&str]) -> Vec<Finding> {
     let url = MotoServer::shared().endpoint_url();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trailwarden"));
+    let mut cmd = account.command(env!("CARGO_BIN_EXE_trailwarden"));
     cmd.args(["audit", "--endpoint-url", &url, "--format", "json"])
         .args(args);
-    for var in [
-        "AWS_PROFILE",
-        "AWS_REGION",
-        "AWS_DEFAULT_REGION",
-        "AWS_ENDPOINT_URL",
-        "AWS_SESSION_TOKEN",
-    ] {
-        cmd.env_remove(var);
-    }
-    let o = cmd.envs(account.env()).output().expect("run trailwarden");
+    let o = cmd.output().expect("run trailwarden");
     let doc: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
         panic!(
             "{e}: stdout {} stderr {}",

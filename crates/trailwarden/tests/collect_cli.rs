@@ -1,7 +1,7 @@
 //! `trailwarden collect` end to end against moto: build an account with the SDK, run the binary, read the file.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use trailwarden_evidence::Evidence;
 use trailwarden_testkit::{block_on, MotoServer, TestAccount};
@@ -12,18 +12,9 @@ fn account(id: &str) -> TestAccount {
 
 /// Runs the binary as `account`, with no AWS variables of the developer's environment leaking in.
 fn collect_as(account: &TestAccount, args: &[&str], extra_env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trailwarden"));
+    let mut cmd = account.command(env!("CARGO_BIN_EXE_trailwarden"));
     cmd.arg("collect").args(args);
-    for var in [
-        "AWS_PROFILE",
-        "AWS_REGION",
-        "AWS_DEFAULT_REGION",
-        "AWS_ENDPOINT_URL",
-        "AWS_SESSION_TOKEN",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.envs(account.env()).envs(extra_env.iter().copied());
+    cmd.envs(extra_env.iter().copied());
     cmd.output().expect("run trailwarden")
 }
 

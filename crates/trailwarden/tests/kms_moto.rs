@@ -3,27 +3,17 @@
 //! link until the policy lets `cloudwatch.amazonaws.com` use the key; remediation reusing such a topic says
 //! which key and which statement.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use trailwarden_testkit::{block_on, MotoServer, TestAccount};
 
 const REGION: &str = "us-east-1";
 
 fn run_as(account: &TestAccount, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trailwarden"));
+    let mut cmd = account.command(env!("CARGO_BIN_EXE_trailwarden"));
     let url = MotoServer::shared().endpoint_url();
     cmd.args(args)
         .args(["--region", REGION, "--endpoint-url", &url]);
-    for var in [
-        "AWS_PROFILE",
-        "AWS_REGION",
-        "AWS_DEFAULT_REGION",
-        "AWS_ENDPOINT_URL",
-        "AWS_SESSION_TOKEN",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.envs(account.env());
     cmd.output().expect("run trailwarden")
 }
 

@@ -3,7 +3,7 @@
 //! the audit of both accounts then passes. moto grants `AssumeRole` into any account id, which is how one
 //! caller reaches the others here.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use trailwarden_testkit::{block_on, MotoServer, TestAccount, TrailSpec};
 
@@ -26,20 +26,10 @@ fn bare_account(id: &str) -> TestAccount {
 
 /// Runs trailwarden as `caller` against moto.
 fn run_as(caller: &TestAccount, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trailwarden"));
+    let mut cmd = caller.command(env!("CARGO_BIN_EXE_trailwarden"));
     let url = MotoServer::shared().endpoint_url();
     cmd.args(args)
         .args(["--region", REGION, "--endpoint-url", &url]);
-    for var in [
-        "AWS_PROFILE",
-        "AWS_REGION",
-        "AWS_DEFAULT_REGION",
-        "AWS_ENDPOINT_URL",
-        "AWS_SESSION_TOKEN",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.envs(caller.env());
     cmd.output().expect("run trailwarden")
 }
 

@@ -1,7 +1,7 @@
 //! `trailwarden remediate --apply` end to end against moto: the binary collects, plans, applies, collects
 //! again and reports before → after; a second run plans nothing; a collision changes nothing.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use trailwarden_testkit::{block_on, MotoServer, TestAccount, TrailSpec};
 
@@ -23,21 +23,11 @@ fn bare_account(id: &str) -> TestAccount {
 }
 
 fn remediate_as(account: &TestAccount, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trailwarden"));
+    let mut cmd = account.command(env!("CARGO_BIN_EXE_trailwarden"));
     let url = MotoServer::shared().endpoint_url();
     cmd.arg("remediate")
         .args(["--region", REGION, "--endpoint-url", &url])
         .args(args);
-    for var in [
-        "AWS_PROFILE",
-        "AWS_REGION",
-        "AWS_DEFAULT_REGION",
-        "AWS_ENDPOINT_URL",
-        "AWS_SESSION_TOKEN",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.envs(account.env());
     cmd.output().expect("run trailwarden")
 }
 

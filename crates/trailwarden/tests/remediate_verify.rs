@@ -27,20 +27,10 @@ fn bare_account(id: &str) -> TestAccount {
 }
 
 fn run_as(account: &TestAccount, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trailwarden"));
+    let mut cmd = account.command(env!("CARGO_BIN_EXE_trailwarden"));
     let url = MotoServer::shared().endpoint_url();
     cmd.args(args)
         .args(["--region", REGION, "--endpoint-url", &url]);
-    for var in [
-        "AWS_PROFILE",
-        "AWS_REGION",
-        "AWS_DEFAULT_REGION",
-        "AWS_ENDPOINT_URL",
-        "AWS_SESSION_TOKEN",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.envs(account.env());
     cmd.output().expect("run trailwarden")
 }
 
