@@ -26,6 +26,7 @@ use std::io::{self, Read};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 
+use crate::source::decode::GZIP_MAGIC;
 use crate::source::{Input, Layout};
 
 /// The size of an NDJSON slice: big enough that a unit's fixed costs vanish, small enough that
@@ -38,8 +39,6 @@ pub const LONG_LINE: usize = 16 << 20;
 /// Results are sent in batches of this many, to keep channel traffic small.
 pub const BATCH: usize = 256;
 
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
-
 /// A piece of work: decode these bytes into records and match them.
 pub enum Unit {
     /// An input — or, from line `first_line` on, the rest of one — streamed by one worker.
@@ -50,16 +49,6 @@ pub enum Unit {
         bytes: Vec<u8>,
         first_line: u64,
     },
-}
-
-impl Unit {
-    /// The name of the input the unit belongs to.
-    pub fn name(&self) -> &Arc<str> {
-        match self {
-            Unit::Stream { input, .. } => &input.name,
-            Unit::Slice { name, .. } => name,
-        }
-    }
 }
 
 /// Cuts an input into [`Unit`]s. Only uncompressed [`Layout::Lines`] inputs are sliced; anything

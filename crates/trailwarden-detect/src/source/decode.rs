@@ -54,7 +54,8 @@ pub struct Decoder {
     raw: bool,
 }
 
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+/// The first two bytes of a gzip member (how gzip is recognised, whatever the name).
+pub(crate) const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 impl Decoder {
     /// `limit` bounds each record's size in bytes (see [`super::MAX_RECORD_BYTES`]).

@@ -199,13 +199,6 @@ impl<R: BufRead> Splitter<R> {
         self.line
     }
 
-    fn io_err(&self, source: io::Error) -> SplitError {
-        SplitError::Io {
-            line: self.line,
-            source,
-        }
-    }
-
     fn syntax(&self, message: impl Into<String>) -> SplitError {
         SplitError::Syntax {
             line: self.line,
@@ -213,14 +206,25 @@ impl<R: BufRead> Splitter<R> {
         }
     }
 
-    fn peek(&mut self) -> Res<Option<u8>> {
+    /// The buffered bytes, reading more when none are left; empty at the end of the input.
+    fn fill(&mut self) -> Res<&[u8]> {
+        let line = self.line;
         loop {
             match self.reader.fill_buf() {
-                Ok(buf) => return Ok(buf.first().copied()),
+                Ok(_) => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(self.io_err(e)),
+                Err(source) => return Err(SplitError::Io { line, source }),
             }
         }
+        // Filled: this call hands out the same bytes without reading (returning the first call's
+        // borrow from inside the loop is what the borrow checker cannot follow).
+        self.reader
+            .fill_buf()
+            .map_err(|source| SplitError::Io { line, source })
+    }
+
+    fn peek(&mut self) -> Res<Option<u8>> {
+        Ok(self.fill()?.first().copied())
     }
 
     fn bump(&mut self) -> Res<Option<u8>> {
@@ -307,11 +311,7 @@ impl<R: BufRead> Splitter<R> {
         cap.push(b'"');
         let mut escaped = false;
         loop {
-            let buf = match self.reader.fill_buf() {
-                Ok(buf) => buf,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(self.io_err(e)),
-            };
+            let buf = self.fill()?;
             if buf.is_empty() {
                 return Err(self.syntax("unterminated string at end of input"));
             }
@@ -360,13 +360,7 @@ impl<R: BufRead> Splitter<R> {
         let (mut in_string, mut escaped) = (false, false);
         loop {
             let lines = self.layout == Layout::Lines;
-            let buf = loop {
-                match self.reader.fill_buf() {
-                    Ok(buf) => break buf,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(self.io_err(e)),
-                }
-            };
+            let buf = self.fill()?;
             if buf.is_empty() {
                 return Err(self.syntax(if in_string {
                     "unterminated string at end of input".to_string()
@@ -548,13 +542,8 @@ impl<R: BufRead> Splitter<R> {
         if self.layout != Layout::Lines || !self.fast_lines {
             return Ok(None);
         }
-        let buf = loop {
-            match self.reader.fill_buf() {
-                Ok(buf) => break buf,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(self.io_err(e)),
-            }
-        };
+        let limit = self.limit;
+        let buf = self.fill()?;
         if buf.first() != Some(&b'{') {
             return Ok(None);
         }
@@ -562,7 +551,7 @@ impl<R: BufRead> Splitter<R> {
             return Ok(None);
         };
         let line = &buf[..end];
-        if line.len() > self.limit || records_key().find(line).is_some() {
+        if line.len() > limit || records_key().find(line).is_some() {
             return Ok(None);
         }
         let bytes = line.to_vec();
