@@ -3,27 +3,13 @@
 //! link until the policy lets `cloudwatch.amazonaws.com` use the key; remediation reusing such a topic says
 //! which key and which statement.
 
+mod common;
+
 use std::process::Output;
 
 use trailwarden_testkit::{block_on, MotoServer, TestAccount};
 
 const REGION: &str = "us-east-1";
-
-fn run_as(account: &TestAccount, args: &[&str]) -> Output {
-    let mut cmd = account.command(env!("CARGO_BIN_EXE_trailwarden"));
-    let url = MotoServer::shared().endpoint_url();
-    cmd.args(args)
-        .args(["--region", REGION, "--endpoint-url", &url]);
-    cmd.output().expect("run trailwarden")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 fn root_only(account: &str) -> String {
     format!(
@@ -68,23 +54,29 @@ fn encrypted_textbook(id: &str, policy: &str) -> (TestAccount, String, String) {
 
 fn finding_43(o: &Output) -> serde_json::Value {
     let v: serde_json::Value =
-        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(o)));
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", common::text(o)));
     v["findings"]
         .as_array()
         .unwrap()
         .iter()
         .find(|f| f["control"] == "4.3")
         .cloned()
-        .unwrap_or_else(|| panic!("no 4.3 finding: {}", text(o)))
+        .unwrap_or_else(|| panic!("no 4.3 finding: {}", common::text(o)))
 }
 
 #[test]
 fn the_audit_fails_the_topic_until_the_key_policy_lets_cloudwatch_use_the_key() {
     let (a, topic, key_arn) = encrypted_textbook("340000000001", &root_only("340000000001"));
-    let audit = || run_as(&a, &["audit", "--controls", "4.3", "--format", "json"]);
+    let audit = || {
+        common::run_as(
+            REGION,
+            &a,
+            &["audit", "--controls", "4.3", "--format", "json"],
+        )
+    };
 
     let o = audit();
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(1), "{}", common::text(&o));
     let f = finding_43(&o);
     assert_eq!(f["status"], "FAIL", "{f:#}");
     let reason = f["reason"].as_str().unwrap();
@@ -114,7 +106,7 @@ fn the_audit_fails_the_topic_until_the_key_policy_lets_cloudwatch_use_the_key() 
     )
     .expect("PutKeyPolicy");
     let o = audit();
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", common::text(&o));
     assert_eq!(finding_43(&o)["status"], "PASS");
 }
 
@@ -126,8 +118,12 @@ fn a_disabled_key_breaks_the_chain() {
             {{"Effect": "Allow", "Principal": {{"Service": "cloudwatch.amazonaws.com"}}, "Action": "kms:*", "Resource": "*"}}]}}"#
     );
     let (a, _, key_arn) = encrypted_textbook(id, &allowing);
-    let o = run_as(&a, &["audit", "--controls", "4.3", "--format", "json"]);
-    assert_eq!(finding_43(&o)["status"], "PASS", "{}", text(&o));
+    let o = common::run_as(
+        REGION,
+        &a,
+        &["audit", "--controls", "4.3", "--format", "json"],
+    );
+    assert_eq!(finding_43(&o)["status"], "PASS", "{}", common::text(&o));
     block_on(
         aws_sdk_kms::Client::new(&a.in_region(REGION))
             .disable_key()
@@ -136,7 +132,11 @@ fn a_disabled_key_breaks_the_chain() {
             .send(),
     )
     .expect("DisableKey");
-    let o = run_as(&a, &["audit", "--controls", "4.3", "--format", "json"]);
+    let o = common::run_as(
+        REGION,
+        &a,
+        &["audit", "--controls", "4.3", "--format", "json"],
+    );
     let f = finding_43(&o);
     assert_eq!(f["status"], "FAIL", "{f:#}");
     assert!(
@@ -149,7 +149,8 @@ fn a_disabled_key_breaks_the_chain() {
 fn remediation_names_the_key_and_the_statement_for_an_encrypted_topic() {
     let (a, topic, key_arn) = encrypted_textbook("340000000003", &root_only("340000000003"));
     // Reusing the topic for a new chain (4.12): the plan is made, with a note on the key.
-    let o = run_as(
+    let o = common::run_as(
+        REGION,
         &a,
         &[
             "remediate",
@@ -162,7 +163,7 @@ fn remediation_names_the_key_and_the_statement_for_an_encrypted_topic() {
         ],
     );
     let v: serde_json::Value =
-        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o)));
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", common::text(&o)));
     assert!(!v["actions"].as_array().unwrap().is_empty(), "{v:#}");
     let notes = v["notes"].to_string();
     assert!(
@@ -174,8 +175,12 @@ fn remediation_names_the_key_and_the_statement_for_an_encrypted_topic() {
     assert!(notes.contains("cloudwatch.amazonaws.com"), "{notes}");
 
     // The existing 4.3 alarm already notifies it: blocked on the key, not on subscriptions.
-    let o = run_as(&a, &["remediate", "--controls", "4.3", "--format", "json"]);
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let o = common::run_as(
+        REGION,
+        &a,
+        &["remediate", "--controls", "4.3", "--format", "json"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", common::text(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let reason = v["blocked"][0]["reason"].as_str().unwrap_or_default();
     assert!(

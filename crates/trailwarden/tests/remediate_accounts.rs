@@ -3,56 +3,30 @@
 //! the audit of both accounts then passes. moto grants `AssumeRole` into any account id, which is how one
 //! caller reaches the others here.
 
+mod common;
+
 use std::process::Output;
 
-use trailwarden_testkit::{block_on, MotoServer, TestAccount, TrailSpec};
+use trailwarden_testkit::{block_on, MotoServer, TestAccount};
 
 const REGION: &str = "eu-west-1";
 
-/// An account with a qualifying trail (delivering to `CloudTrail/main`) and Security Hub on, nothing else.
-fn bare_account(id: &str) -> TestAccount {
-    let a = block_on(TestAccount::new(MotoServer::shared(), id));
-    block_on(async {
-        let group = a.log_group(REGION, "CloudTrail/main").await;
-        a.trail(&TrailSpec {
-            log_group_arn: Some(group),
-            ..TrailSpec::new("main", REGION)
-        })
-        .await;
-        a.enable_security_hub(REGION).await;
-    });
-    a
-}
-
-/// Runs trailwarden as `caller` against moto.
-fn run_as(caller: &TestAccount, args: &[&str]) -> Output {
-    let mut cmd = caller.command(env!("CARGO_BIN_EXE_trailwarden"));
-    let url = MotoServer::shared().endpoint_url();
-    cmd.args(args)
-        .args(["--region", REGION, "--endpoint-url", &url]);
-    cmd.output().expect("run trailwarden")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
 fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(o)))
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", common::text(o)))
 }
 
 #[test]
 fn apply_and_verify_span_the_selected_accounts_through_the_assumed_role() {
     let caller = block_on(TestAccount::new(MotoServer::shared(), "320000000000"));
-    let (a, b) = (bare_account("320000000001"), bare_account("320000000002"));
+    let (a, b) = (
+        common::bare_account(REGION, "320000000001"),
+        common::bare_account(REGION, "320000000002"),
+    );
     let accounts = format!("{},{}", a.account_id, b.account_id);
     let select = ["--assume-role", "Remediate", "--accounts", &accounts];
 
-    let o = run_as(
+    let o = common::run_as(
+        REGION,
         &caller,
         &[
             &[
@@ -66,7 +40,7 @@ fn apply_and_verify_span_the_selected_accounts_through_the_assumed_role() {
         ]
         .concat(),
     );
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", common::text(&o));
     let v = json(&o);
     for account in [&a, &b] {
         let id = account.account_id.as_str();
@@ -95,7 +69,8 @@ fn apply_and_verify_span_the_selected_accounts_through_the_assumed_role() {
     );
 
     // An independent audit of both accounts passes every metric-filter control.
-    let o = run_as(
+    let o = common::run_as(
+        REGION,
         &caller,
         &[&["audit", "--format", "json"][..], &select].concat(),
     );
@@ -107,15 +82,21 @@ fn apply_and_verify_span_the_selected_accounts_through_the_assumed_role() {
             .iter()
             .filter(|f| f["account"] == id && f["status"] == "PASS")
             .count();
-        assert_eq!(passing, 16, "4.1–4.15 and 4.16 in {id}: {}", text(&o));
+        assert_eq!(
+            passing,
+            16,
+            "4.1–4.15 and 4.16 in {id}: {}",
+            common::text(&o)
+        );
     }
 
     // Live verify runs in each account too (its TestMetricFilter attempt is noted per account).
-    let o = run_as(
+    let o = common::run_as(
+        REGION,
         &caller,
         &[&["verify", "--format", "json"][..], &select].concat(),
     );
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", common::text(&o));
     let checks = json(&o);
     let checks = checks.as_array().unwrap();
     assert_eq!(checks.len(), 30, "15 chain controls in each of 2 accounts");
@@ -131,21 +112,23 @@ fn apply_and_verify_span_the_selected_accounts_through_the_assumed_role() {
     }
 
     // A second apply plans nothing in either account.
-    let o = run_as(
+    let o = common::run_as(
+        REGION,
         &caller,
         &[&["remediate", "--format", "json"][..], &select].concat(),
     );
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", common::text(&o));
     assert_eq!(json(&o), serde_json::json!({"actions": []}));
 }
 
 #[test]
 fn verify_fire_in_an_assumed_account_sets_and_restores_its_alarms() {
     let caller = block_on(TestAccount::new(MotoServer::shared(), "320000000010"));
-    let a = bare_account("320000000011");
+    let a = common::bare_account(REGION, "320000000011");
     let accounts = a.account_id.clone();
     let select = ["--assume-role", "Remediate", "--accounts", &accounts];
-    let o = run_as(
+    let o = common::run_as(
+        REGION,
         &caller,
         &[
             &["remediate", "--apply", "--controls", "4.3"][..],
@@ -154,13 +137,18 @@ fn verify_fire_in_an_assumed_account_sets_and_restores_its_alarms() {
         ]
         .concat(),
     );
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let o = run_as(
+    assert_eq!(o.status.code(), Some(0), "{}", common::text(&o));
+    let o = common::run_as(
+        REGION,
         &caller,
         &[&["verify", "--controls", "4.3", "--fire"][..], &select].concat(),
     );
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert!(text(&o).contains("fired alarm RootUsage"), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", common::text(&o));
+    assert!(
+        common::text(&o).contains("fired alarm RootUsage"),
+        "{}",
+        common::text(&o)
+    );
     // SetAlarmState reached the member account: its alarm carries the restore reason.
     let out = block_on(
         a.cloudwatch(REGION)

@@ -4,47 +4,18 @@
 //! moto has no TestMetricFilter (verify says "not available" and relies on its engine) and does not run alarm
 //! actions on SetAlarmState, so the SNS → subscriber delivery of `--fire` cannot be observed here.
 
-use std::process::{Command, Output};
+mod common;
 
-use trailwarden_testkit::{block_on, MotoServer, TestAccount, TrailSpec};
+use std::process::Command;
+
+use trailwarden_testkit::{block_on, TestAccount};
 
 const REGION: &str = "eu-west-1";
 
-/// An account with a qualifying trail (delivering to `CloudTrail/main`) and Security Hub on, nothing else.
-fn bare_account(id: &str) -> TestAccount {
-    let a = block_on(TestAccount::new(MotoServer::shared(), id));
-    block_on(async {
-        let group = a.log_group(REGION, "CloudTrail/main").await;
-        a.trail(&TrailSpec {
-            log_group_arn: Some(group),
-            ..TrailSpec::new("main", REGION)
-        })
-        .await;
-        // Otherwise remediate reports 4.16 as blocked (exit 1).
-        a.enable_security_hub(REGION).await;
-    });
-    a
-}
-
-fn run_as(account: &TestAccount, args: &[&str]) -> Output {
-    let mut cmd = account.command(env!("CARGO_BIN_EXE_trailwarden"));
-    let url = MotoServer::shared().endpoint_url();
-    cmd.args(args)
-        .args(["--region", REGION, "--endpoint-url", &url]);
-    cmd.output().expect("run trailwarden")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
 fn remediated(id: &str) -> TestAccount {
-    let a = bare_account(id);
-    let o = run_as(
+    let a = common::bare_account(REGION, id);
+    let o = common::run_as(
+        REGION,
         &a,
         &[
             "remediate",
@@ -53,15 +24,15 @@ fn remediated(id: &str) -> TestAccount {
             "email:secops@example.com",
         ],
     );
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", common::text(&o));
     a
 }
 
 #[test]
 fn a_remediated_account_verifies_ok() {
     let a = remediated("310000000001");
-    let o = run_as(&a, &["verify", "--format", "json"]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = common::run_as(REGION, &a, &["verify", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", common::text(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let checks = v.as_array().unwrap();
     assert_eq!(checks.len(), 15, "4.1–4.15 (4.16 is not a chain)");
@@ -86,15 +57,19 @@ fn a_remediated_account_verifies_ok() {
     );
 
     // Before remediation, the same command fails (nothing would notify anyone).
-    let b = bare_account("310000000002");
-    let o = run_as(&b, &["verify", "--controls", "4.3"]);
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    assert!(text(&o).contains("FAILED 4.3"), "{}", text(&o));
+    let b = common::bare_account(REGION, "310000000002");
+    let o = common::run_as(REGION, &b, &["verify", "--controls", "4.3"]);
+    assert_eq!(o.status.code(), Some(1), "{}", common::text(&o));
+    assert!(
+        common::text(&o).contains("FAILED 4.3"),
+        "{}",
+        common::text(&o)
+    );
 }
 
 #[test]
 fn a_filter_missing_an_event_fails_naming_the_event() {
-    let a = bare_account("310000000003");
+    let a = common::bare_account(REGION, "310000000003");
     block_on(async {
         let topic = a.topic(REGION, "alarms", Some("secops@example.com")).await;
         // The 4.12 list minus CreateInternetGateway.
@@ -108,9 +83,9 @@ fn a_filter_missing_an_event_fails_naming_the_event() {
         a.alarm(REGION, "NetworkGWChanges", "NetworkGWChanges", &[&topic])
             .await;
     });
-    let o = run_as(&a, &["verify", "--controls", "4.12"]);
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    let out = text(&o);
+    let o = common::run_as(REGION, &a, &["verify", "--controls", "4.12"]);
+    assert_eq!(o.status.code(), Some(1), "{}", common::text(&o));
+    let out = common::text(&o);
     assert!(out.contains("FAILED 4.12"), "{out}");
     assert!(
         out.contains("the event CreateInternetGateway matches none of the deployed filters (NetworkGWChanges) on log group CloudTrail/main"),
@@ -146,9 +121,9 @@ fn fire_restores_each_alarm_to_its_previous_state() {
             .collect::<Vec<_>>()
     };
     let before = states();
-    let o = run_as(&a, &["verify", "--controls", "4.3,4.12", "--fire"]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let out = text(&o);
+    let o = common::run_as(REGION, &a, &["verify", "--controls", "4.3,4.12", "--fire"]);
+    assert_eq!(o.status.code(), Some(0), "{}", common::text(&o));
+    let out = common::text(&o);
     assert!(
         out.contains("fired alarm RootUsage: set to ALARM (test notification sent to its actions), restored to OK"),
         "{out}"
@@ -196,8 +171,12 @@ fn usage_errors_exit_2() {
             .args(&args)
             .output()
             .unwrap();
-        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o));
-        assert!(text(&o).contains(needle), "{args:?}: {}", text(&o));
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", common::text(&o));
+        assert!(
+            common::text(&o).contains(needle),
+            "{args:?}: {}",
+            common::text(&o)
+        );
     }
 }
 
@@ -211,8 +190,8 @@ fn from_evidence_the_engine_alone_decides_and_says_so() {
         .args(["verify", "--evidence", &ev, "--controls", "4.3"])
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{}", common::text(&o));
+    let out = common::text(&o);
     assert!(out.starts_with("OK     4.3 "), "{out}");
     assert!(
         out.contains("AWS TestMetricFilter: not tried (--evidence)"),
