@@ -28,17 +28,19 @@ use std::io;
 use std::sync::mpsc::Receiver;
 use std::sync::Arc;
 
-use cwl_filter::set::{PatternSet, Scratch};
+use cwl_filter::set::PatternSet;
 use cwl_filter::Pattern;
 
 use crate::alert::{Alert, ErrorInfo};
 use crate::dedup::{Dedup, IdHasher, DEFAULT_CAPACITY};
-use crate::pipeline::{Pool, Slicer, Unit, BATCH};
-use crate::record::{Location, RawRecord, Record};
+use crate::pipeline::{Pool, Slicer, Unit};
+use crate::record::{Location, Record};
 use crate::rules::{Rule, RuleId};
 use crate::sink::Sink;
-use crate::source::{Decoder, Item, Problem, Source, MAX_RECORD_BYTES};
+use crate::source::{Problem, Source, MAX_RECORD_BYTES};
 use crate::template::Context;
+
+mod units;
 
 /// Problems reported one by one per input; the rest are summed up in one closing message.
 pub const PROBLEMS_SHOWN_PER_INPUT: u64 = 5;
@@ -249,7 +251,8 @@ fn admit(
     true
 }
 
-/// One thread, one input after the other, each streamed.
+/// One thread, one input after the other, cut into units as for the pool (so an NDJSON file is
+/// read in slices, as on more cores).
 fn run_inline(matcher: &Matcher, source: &mut dyn Source, front: &mut Front<'_>) -> io::Result<()> {
     while let Some(input) = source.next_input() {
         let input = match input {
@@ -260,22 +263,19 @@ fn run_inline(matcher: &Matcher, source: &mut dyn Source, front: &mut Front<'_>)
             }
         };
         front.start(input.name.clone());
-        let mut failed = None;
-        matcher.decode(
-            Unit::Stream {
-                input,
-                first_line: 1,
-            },
-            &mut |batch| match front.take(batch) {
+        let mut slicer = Slicer::new(input);
+        while let Some(unit) = slicer.next_unit() {
+            let mut failed = None;
+            matcher.decode(unit, &mut |batch| match front.take(batch) {
                 Ok(()) => true,
                 Err(e) => {
                     failed = Some(e);
                     false
                 }
-            },
-        );
-        if let Some(e) = failed {
-            return Err(e);
+            });
+            if let Some(e) = failed {
+                return Err(e);
+            }
         }
         front.end(source)?;
     }
@@ -423,52 +423,6 @@ impl Front<'_> {
 }
 
 impl Matcher {
-    /// Decodes a unit and sends its [`Out`]s in batches; stops early if `emit` says so.
-    fn decode(&self, unit: Unit, emit: &mut dyn FnMut(Vec<Out>) -> bool) {
-        let decoder = match unit {
-            Unit::Stream { input, first_line } => {
-                let d = Decoder::new(input, self.record_limit);
-                if first_line > 1 {
-                    d.continuing_at(first_line)
-                } else {
-                    d
-                }
-            }
-            Unit::Slice {
-                name,
-                bytes,
-                first_line,
-            } => Decoder::lines_slice(name, bytes, first_line, self.record_limit),
-        };
-        let (mut scratch, mut hits) = (Scratch::default(), Vec::new());
-        let mut batch = Vec::with_capacity(BATCH);
-        for item in decoder.with_raw(self.fast) {
-            let out = match item {
-                Item::Record(record) => Out::Record {
-                    id: record.event_id().map(|id| self.ids.key(id)),
-                    time: self.time(record.event_time()),
-                    alerts: self.alerts_for(&record),
-                },
-                Item::Raw(raw) => Out::Record {
-                    id: raw.event_id.as_deref().map(|id| self.ids.key(id)),
-                    time: self.time(raw.event_time.as_deref()),
-                    alerts: self.raw_alerts(&raw, &mut scratch, &mut hits),
-                },
-                Item::Skipped(_) => Out::Skipped,
-                Item::Problem(problem) => Out::Problem(problem),
-            };
-            batch.push(out);
-            if batch.len() == BATCH
-                && !emit(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
-            {
-                return;
-            }
-        }
-        if !batch.is_empty() {
-            emit(batch);
-        }
-    }
-
     /// `eventTime` in Unix seconds, when a window needs it.
     fn time(&self, event_time: Option<&str>) -> Option<i64> {
         if self.timed {
@@ -487,23 +441,25 @@ impl Matcher {
         self.alerts_with(record, matched)
     }
 
-    /// The alerts of a raw record: matched on its bytes, parsed only if some rule matched.
-    /// `hits` is a reusable buffer.
+    /// The alerts of a record still in bytes (validated JSON, an object): matched on the bytes,
+    /// parsed only if some rule matched.
     fn raw_alerts(
         &self,
-        raw: &RawRecord,
-        scratch: &mut Scratch,
-        hits: &mut Vec<usize>,
+        bytes: &[u8],
+        location: impl FnOnce() -> Location,
+        buf: &mut units::Buffers,
     ) -> Vec<Alert> {
-        self.set.matches_into(&raw.bytes, scratch, hits);
+        let hits = &mut buf.hits;
+        self.set.matches_into(bytes, &mut buf.scratch, hits);
         if hits.is_empty() {
             return Vec::new();
         }
-        // The decoder validated the bytes with serde_json already; `None` cannot happen, and
-        // would mean no alerts rather than a crash.
-        let Some(record) = raw.parse() else {
+        // The bytes were validated already; a parse failure cannot happen, and would mean no
+        // alerts rather than a crash.
+        let Ok(value @ serde_json::Value::Object(_)) = serde_json::from_slice(bytes) else {
             return Vec::new();
         };
+        let record = Record::new(value, location());
         let matched = hits
             .iter()
             .filter_map(|&i| self.set_rules.get(i).and_then(|&r| self.rules.get(r)))

@@ -27,6 +27,7 @@ use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 
 use crate::source::decode::GZIP_MAGIC;
+use crate::source::whole::Failing;
 use crate::source::{Input, Layout};
 
 /// The size of an NDJSON slice: big enough that a unit's fixed costs vanish, small enough that
@@ -144,18 +145,6 @@ impl Slicer {
 /// `read_to_end` retries on `Interrupted` and keeps what it read before an error.
 fn read_up_to(r: &mut dyn Read, buf: &mut Vec<u8>, max: usize) -> io::Result<usize> {
     r.take(max as u64).read_to_end(buf)
-}
-
-/// A reader that fails once with a saved error (then reads as empty).
-struct Failing(Option<io::Error>);
-
-impl Read for Failing {
-    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
-        match self.0.take() {
-            Some(e) => Err(e),
-            None => Ok(0),
-        }
-    }
 }
 
 /// Worker threads that run units; each unit's results come back through its own bounded channel.

@@ -1,6 +1,9 @@
 //! A light read of a record: validate the JSON and pick out `eventID` and `eventTime`, without
 //! building a `serde_json::Value`.
 //!
+//! [`read`] asks the SIMD scanner ([`super::fast`]) first; what it does not vouch for is read here
+//! with serde, as described below.
+//!
 //! The detector matches raw bytes ([`cwl_filter::set::PatternSet`]) and only parses the records
 //! that match; everything the decoder must still decide for *every* record (is it valid JSON, an
 //! object, a CloudTrail record rather than an envelope or digest) is decided here with serde's
@@ -15,6 +18,7 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 /// The fields of a record the decoder needs before matching.
+#[derive(Debug, PartialEq, Eq)]
 pub struct Head {
     pub event_id: Option<String>,
     pub event_time: Option<String>,
@@ -145,7 +149,7 @@ const MAX_BRACKETS: usize = 100;
 
 /// Where the bytes came from: a `Records` element is a record whatever its keys; a top-level
 /// value must look like a record and not like an envelope, a payload or a digest.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Context {
     Element,
     TopLevel,
@@ -154,6 +158,17 @@ pub enum Context {
 /// The head of `bytes` when it is plainly a record (see the module docs); `None` means "decide
 /// with the full `Value` path".
 pub fn read(bytes: &[u8], context: Context) -> Option<Head> {
+    if let Some(h) = super::fast::read(bytes, context) {
+        return Some(Head {
+            event_id: h.event_id.map(str::to_owned),
+            event_time: h.event_time.map(str::to_owned),
+        });
+    }
+    read_serde(bytes, context)
+}
+
+/// [`read`] with serde alone: the reference the fast scanner is tested against.
+pub(crate) fn read_serde(bytes: &[u8], context: Context) -> Option<Head> {
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace())?;
     if *first != b'{' {
         return None;

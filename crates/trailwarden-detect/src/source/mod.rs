@@ -15,11 +15,14 @@
 
 pub mod aws;
 pub mod decode;
+pub mod document;
+pub mod fast;
 pub mod fs;
 pub mod head;
 pub mod s3;
 pub mod split;
 pub mod sqs;
+pub mod whole;
 
 use std::io::Read;
 use std::sync::Arc;

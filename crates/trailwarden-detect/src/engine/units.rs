@@ -1,0 +1,225 @@
+//! Decoding one [`Unit`] into [`Out`]s, fast where it can be and exact everywhere.
+//!
+//! * An NDJSON slice is read line by line in place: a line the SIMD scanner vouches for
+//!   ([`fast::read`]) is a record at once, matched on its bytes, never copied; any other line is
+//!   decoded alone by the exact [`Decoder`]. In that layout a value may not span lines, so decoding
+//!   line by line gives the items decoding the whole slice would.
+//! * A whole input (a `.json.gz` log object, a `.json` file, an S3 object) is read into memory and
+//!   inflated in one call ([`whole::load`]); a plain `{"Records":[…]}` is split and read in place
+//!   ([`document::records`]); inflated NDJSON goes line by line as above; anything else is decoded
+//!   by the exact [`Decoder`] from the bytes in memory, or streamed when it is too big to hold.
+//!
+//! Without the fast path ([`super::Detector::with_fast_path`]) every unit takes the exact decoder.
+
+use std::io::Cursor;
+use std::sync::Arc;
+
+use cwl_filter::set::Scratch;
+
+use super::{Matcher, Out};
+use crate::pipeline::{Unit, BATCH};
+use crate::record::Location;
+use crate::source::fast::{self, FastHead};
+use crate::source::head::Context;
+use crate::source::whole::{self, Loaded};
+use crate::source::{document, Decoder, Input, Item, Layout};
+
+/// Outs on their way out, [`BATCH`] at a time.
+struct Batches<'e> {
+    batch: Vec<Out>,
+    emit: &'e mut dyn FnMut(Vec<Out>) -> bool,
+}
+
+impl Batches<'_> {
+    /// False once nobody listens any more: the unit should stop.
+    fn push(&mut self, out: Out) -> bool {
+        self.batch.push(out);
+        self.batch.len() < BATCH
+            || (self.emit)(std::mem::replace(
+                &mut self.batch,
+                Vec::with_capacity(BATCH),
+            ))
+    }
+
+    fn finish(self) {
+        if !self.batch.is_empty() {
+            (self.emit)(self.batch);
+        }
+    }
+}
+
+/// Per-unit buffers of the raw matcher.
+#[derive(Default)]
+pub(super) struct Buffers {
+    pub(super) scratch: Scratch,
+    pub(super) hits: Vec<usize>,
+}
+
+impl Matcher {
+    /// Decodes a unit and sends its [`Out`]s in batches; stops early if `emit` says so.
+    pub(super) fn decode(&self, unit: Unit, emit: &mut dyn FnMut(Vec<Out>) -> bool) {
+        let mut out = Batches {
+            batch: Vec::with_capacity(BATCH),
+            emit,
+        };
+        let mut buf = Buffers::default();
+        match unit {
+            Unit::Slice {
+                name,
+                bytes,
+                first_line,
+            } if self.fast => {
+                self.lines(&name, &bytes, first_line, &mut buf, &mut out);
+            }
+            Unit::Stream {
+                input,
+                first_line: 1,
+            } if self.fast => match whole::load(input) {
+                Loaded::Json { name, layout, json } => {
+                    self.whole(name, layout, json, &mut buf, &mut out);
+                }
+                Loaded::Stream(input) => {
+                    self.exact(Decoder::new(input, self.record_limit), &mut buf, &mut out);
+                }
+            },
+            Unit::Stream { input, first_line } => {
+                let d = Decoder::new(input, self.record_limit);
+                let d = if first_line > 1 {
+                    d.continuing_at(first_line)
+                } else {
+                    d
+                };
+                self.exact(d, &mut buf, &mut out);
+            }
+            Unit::Slice {
+                name,
+                bytes,
+                first_line,
+            } => {
+                let d = Decoder::lines_slice(name, bytes, first_line, self.record_limit);
+                self.exact(d, &mut buf, &mut out);
+            }
+        }
+        out.finish();
+    }
+
+    /// Every item of an exact decoder; false if the receiver went away.
+    fn exact(&self, decoder: Decoder, buf: &mut Buffers, out: &mut Batches<'_>) -> bool {
+        for item in decoder.with_raw(self.fast) {
+            let o = match item {
+                Item::Record(record) => Out::Record {
+                    id: record.event_id().map(|id| self.ids.key(id)),
+                    time: self.time(record.event_time()),
+                    alerts: self.alerts_for(&record),
+                },
+                Item::Raw(raw) => Out::Record {
+                    id: raw.event_id.as_deref().map(|id| self.ids.key(id)),
+                    time: self.time(raw.event_time.as_deref()),
+                    alerts: self.raw_alerts(&raw.bytes, || raw.location.clone(), buf),
+                },
+                Item::Skipped(_) => Out::Skipped,
+                Item::Problem(problem) => Out::Problem(problem),
+            };
+            if !out.push(o) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// A record the fast read vouched for.
+    fn fast_out(
+        &self,
+        bytes: &[u8],
+        head: FastHead<'_>,
+        location: impl FnOnce() -> Location,
+        buf: &mut Buffers,
+    ) -> Out {
+        Out::Record {
+            id: head.event_id.map(|id| self.ids.key(id)),
+            time: self.time(head.event_time),
+            alerts: self.raw_alerts(bytes, location, buf),
+        }
+    }
+
+    /// Complete NDJSON lines, the first being line `first_line` of input `name`; false if the
+    /// receiver went away.
+    fn lines(
+        &self,
+        name: &Arc<str>,
+        bytes: &[u8],
+        first_line: u64,
+        buf: &mut Buffers,
+        out: &mut Batches<'_>,
+    ) -> bool {
+        let mut line_no = first_line;
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+            let (line, tail) = rest.split_at(end);
+            rest = tail;
+            let body = line.strip_suffix(b"\n").unwrap_or(line);
+            // What the splitter would hand out whole (a line that starts with `{` and fits the
+            // limit), read by the fast scanner.
+            let head = (body.first() == Some(&b'{') && body.len() <= self.record_limit)
+                .then(|| fast::read(body, Context::TopLevel))
+                .flatten();
+            let more = match head {
+                Some(head) => {
+                    let at = || Location::new(name.clone(), Some(line_no), None);
+                    let o = self.fast_out(body, head, at, buf);
+                    out.push(o)
+                }
+                None => {
+                    let d = Decoder::lines_slice(
+                        name.clone(),
+                        line.to_vec(),
+                        line_no,
+                        self.record_limit,
+                    );
+                    self.exact(d, buf, out)
+                }
+            };
+            if !more {
+                return false;
+            }
+            line_no += 1;
+        }
+        true
+    }
+
+    /// A whole input in memory (see the module docs).
+    fn whole(
+        &self,
+        name: Arc<str>,
+        layout: Layout,
+        json: Vec<u8>,
+        buf: &mut Buffers,
+        out: &mut Batches<'_>,
+    ) {
+        let mut outs = Vec::new();
+        let plain = document::records(&json, self.record_limit, |index, bytes, head| {
+            let at = || Location::new(name.clone(), Some(1), Some(index));
+            outs.push(self.fast_out(bytes, head, at, buf));
+        });
+        if plain.is_some() {
+            for o in outs {
+                if !out.push(o) {
+                    return;
+                }
+            }
+            return;
+        }
+        drop(outs);
+        if layout == Layout::Lines {
+            self.lines(&name, &json, 1, buf, out);
+            return;
+        }
+        let input = Input {
+            name,
+            reader: Box::new(Cursor::new(json)),
+            layout,
+        };
+        self.exact(Decoder::new(input, self.record_limit), buf, out);
+    }
+}

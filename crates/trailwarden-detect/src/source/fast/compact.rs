@@ -1,0 +1,246 @@
+//! The compact lane: JSON with no blank outside strings, as CloudTrail writes it.
+//!
+//! Call the brackets, colons and commas outside strings *operators*. Three bit tests per block
+//! rule out two atoms side by side — a closing quote followed by an opening quote or a scalar
+//! byte, a scalar byte followed by an opening quote — and a blank outside a string sends the
+//! record to the [token lane](super::tokens). So between two consecutive operators there is
+//! nothing, exactly one string, or exactly one scalar, and the byte after an operator says which.
+//! The state machine then runs once per operator, with that *gap* as input: `"key":"value",` is
+//! two steps.
+
+use super::{blocks, classify, scalar, FastHead, Head, Masks, Strings, MAX_DEPTH};
+use crate::source::head::Context;
+
+/// A blank outside a string: take the token lane.
+#[derive(Debug)]
+pub(super) struct NotCompact;
+
+/// What stands between the last operator and the next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Gap {
+    Empty,
+    String,
+    Scalar,
+}
+
+/// What the grammar expects at the next operator (with the gap before it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// The record's opening `{`, at byte 0.
+    Start,
+    /// After `{`: a key and `:`, or `}`.
+    KeyOrClose,
+    /// After `,` in an object: a key and `:`.
+    Key,
+    /// After `:`: an atom and `,` or `}`, or a `{` or `[`.
+    Value,
+    /// After `[`: as [`State::Element`], or `]`.
+    ElementOrClose,
+    /// After `,` in an array: an atom and `,` or `]`, or a `{` or `[`.
+    Element,
+    /// After a nested `}` or `]`: `,` or the innermost container's closing bracket.
+    Next,
+    /// The record is closed.
+    Done,
+}
+
+pub(super) fn walk(
+    bytes: &[u8],
+    context: Context,
+    prefix: bool,
+    classify: classify::Classify,
+) -> Result<Option<(FastHead<'_>, usize)>, NotCompact> {
+    let mut w = Walker {
+        bytes,
+        prefix,
+        end: 0,
+        state: State::Start,
+        depth: 0,
+        arrays: 0,
+        after_close_quote: 0,
+        after_scalar: 0,
+        strings: Strings::default(),
+        last_op: 0,
+        gap: Gap::Empty,
+        head: Head::new(context),
+    };
+    if blocks(bytes, classify, |base, m, valid| w.block(base, m, valid))?.is_none() {
+        return Ok(None);
+    }
+    Ok(w.finish())
+}
+
+struct Walker<'a> {
+    bytes: &'a [u8],
+    /// Stop at the end of the first value ([`super::read_prefix`]).
+    prefix: bool,
+    /// Just past the value's closing brace, once it has closed.
+    end: usize,
+    state: State,
+    depth: u32,
+    /// Bit `d`: the container at depth `d` (1-based) is an array.
+    arrays: u128,
+    /// Bit 0: the last block ended with a closing quote / a scalar byte.
+    after_close_quote: u64,
+    after_scalar: u64,
+    strings: Strings,
+    /// The position of the last operator, and what follows it.
+    last_op: usize,
+    gap: Gap,
+    head: Head<'a>,
+}
+
+impl<'a> Walker<'a> {
+    /// Processes the block at `base`: `Ok(None)` as soon as something is not vouched for,
+    /// `Ok(Some(true))` when a prefix read has seen its value's end.
+    #[inline]
+    fn block(&mut self, base: usize, m: Masks, valid: u64) -> Result<Option<bool>, NotCompact> {
+        let Some((quotes, inside)) = self.strings.block(self.bytes, base, &m) else {
+            return Ok(None);
+        };
+        if m.blank & !inside & valid != 0 {
+            return Err(NotCompact);
+        }
+        let open_quotes = quotes & inside;
+        let close_quotes = quotes & !inside;
+        let scalars = !(m.op | m.blank | m.quote | inside);
+        let after_close_quote = (close_quotes << 1) | self.after_close_quote;
+        let after_scalar = (scalars << 1) | self.after_scalar;
+        self.after_close_quote = close_quotes >> 63;
+        self.after_scalar = scalars >> 63;
+        if after_close_quote & (open_quotes | scalars) != 0 || after_scalar & open_quotes != 0 {
+            return Ok(None); // two atoms side by side: not JSON
+        }
+        let mut ops = m.op & !inside;
+        while ops != 0 {
+            let pos = base + ops.trailing_zeros() as usize;
+            ops &= ops - 1;
+            if self.op(pos).is_none() {
+                return Ok(None);
+            }
+            if self.state == State::Done {
+                self.end = pos + 1;
+                if self.prefix {
+                    return Ok(Some(true));
+                }
+            }
+        }
+        Ok(Some(false))
+    }
+
+    #[inline]
+    fn op(&mut self, pos: usize) -> Option<()> {
+        let b = *self.bytes.get(pos)?;
+        let gap = self.gap;
+        // The gap before this operator is bytes[from..pos].
+        let from = self.last_op + 1;
+        self.last_op = pos;
+        self.gap = match self.bytes.get(pos + 1) {
+            Some(b'"') => Gap::String,
+            Some(b'{' | b'}' | b'[' | b']' | b':' | b',') | None => Gap::Empty,
+            // A blank here is caught by its block before any operator reads this gap.
+            Some(_) => Gap::Scalar,
+        };
+        match (self.state, gap, b) {
+            (State::KeyOrClose | State::Key, Gap::String, b':') => {
+                if self.depth == 1 {
+                    self.head
+                        .key(&self.strings, self.bytes, from + 1, pos - 1)?;
+                }
+                self.state = State::Value;
+            }
+            (State::Value, Gap::String | Gap::Scalar, b',' | b'}') => {
+                self.atom(gap, from, pos)?;
+                if b == b',' {
+                    self.state = State::Key;
+                } else {
+                    self.close();
+                }
+            }
+            (State::Element | State::ElementOrClose, Gap::String | Gap::Scalar, b',' | b']') => {
+                self.atom(gap, from, pos)?;
+                if b == b',' {
+                    self.state = State::Element;
+                } else {
+                    self.close();
+                }
+            }
+            (State::Value | State::Element | State::ElementOrClose, Gap::Empty, b'{' | b'[') => {
+                if self.head.field.is_some() {
+                    return None; // a head field must be a string or null: serde decides
+                }
+                self.open(b == b'[')?;
+            }
+            (State::Next, Gap::Empty, b',') => {
+                self.state = if self.in_array() {
+                    State::Element
+                } else {
+                    State::Key
+                };
+            }
+            (State::Next, Gap::Empty, b'}') if !self.in_array() => self.close(),
+            (State::Next, Gap::Empty, b']') if self.in_array() => self.close(),
+            (State::KeyOrClose, Gap::Empty, b'}') | (State::ElementOrClose, Gap::Empty, b']') => {
+                self.close()
+            }
+            (State::Start, Gap::Empty, b'{') if pos == 0 => self.open(false)?,
+            _ => return None,
+        }
+        Some(())
+    }
+
+    /// The atom `bytes[from..to]`: a whole string (quotes included) or a whole scalar.
+    fn atom(&mut self, gap: Gap, from: usize, to: usize) -> Option<()> {
+        if gap == Gap::String {
+            return self
+                .head
+                .string(&self.strings, self.bytes, from + 1, to - 1);
+        }
+        if !scalar(self.bytes, from, to) {
+            return None;
+        }
+        if self.head.field.take().is_some() && self.bytes.get(from..to) != Some(b"null") {
+            return None;
+        }
+        Some(())
+    }
+
+    fn in_array(&self) -> bool {
+        self.arrays & (1 << self.depth) != 0
+    }
+
+    fn open(&mut self, array: bool) -> Option<()> {
+        if self.depth >= MAX_DEPTH {
+            return None;
+        }
+        self.depth += 1;
+        if array {
+            self.arrays |= 1 << self.depth;
+            self.state = State::ElementOrClose;
+        } else {
+            self.arrays &= !(1 << self.depth);
+            self.state = State::KeyOrClose;
+        }
+        Some(())
+    }
+
+    fn close(&mut self) {
+        self.depth -= 1;
+        self.state = if self.depth == 0 {
+            State::Done
+        } else {
+            State::Next
+        };
+    }
+
+    fn finish(self) -> Option<(FastHead<'a>, usize)> {
+        // Compact: nothing at all may follow a whole record.
+        if self.state != State::Done || (!self.prefix && self.end != self.bytes.len()) {
+            return None;
+        }
+        if !self.strings.utf8(self.bytes, self.end) {
+            return None;
+        }
+        Some((self.head.finish()?, self.end))
+    }
+}
