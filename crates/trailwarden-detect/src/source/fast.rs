@@ -60,7 +60,18 @@ pub fn read_prefix(bytes: &[u8], context: Context) -> Option<(FastHead<'_>, usiz
 }
 
 fn walk(bytes: &[u8], context: Context, prefix: bool) -> Option<(FastHead<'_>, usize)> {
-    let classify = classify::pick();
+    classify::walk(bytes, context, prefix)
+}
+
+/// The lanes over one classifier. Inlined into each SIMD entry point ([`classify::walk`]), so the
+/// classifier is compiled into the block loop instead of called per block.
+#[inline(always)]
+fn walk_with<C: Fn(&[u8; 64]) -> Masks + Copy>(
+    bytes: &[u8],
+    context: Context,
+    prefix: bool,
+    classify: C,
+) -> Option<(FastHead<'_>, usize)> {
     match compact::walk(bytes, context, prefix, classify) {
         Ok(answer) => answer,
         Err(compact::NotCompact) => tokens::walk(bytes, context, prefix, classify),
@@ -69,10 +80,10 @@ fn walk(bytes: &[u8], context: Context, prefix: bool) -> Option<(FastHead<'_>, u
 
 /// Runs `block(base, masks, valid)` over `bytes` in 64-byte blocks, the last one padded with
 /// blanks (`valid` has a bit per real byte); stops when it answers `Some(true)` or `None`.
-#[inline]
+#[inline(always)]
 fn blocks<E>(
     bytes: &[u8],
-    classify: classify::Classify,
+    classify: impl Fn(&[u8; 64]) -> Masks,
     mut block: impl FnMut(usize, Masks, u64) -> Result<Option<bool>, E>,
 ) -> Result<Option<()>, E> {
     let mut chunks = bytes.chunks_exact(64);
@@ -119,9 +130,29 @@ pub(crate) struct Masks {
 pub(crate) mod classify {
     use super::Masks;
 
+    #[cfg(test)]
     pub(crate) type Classify = fn(&[u8; 64]) -> Masks;
 
+    /// [`super::walk`] with the fastest classifier this CPU runs.
+    pub(super) fn walk(
+        bytes: &[u8],
+        context: super::Context,
+        prefix: bool,
+    ) -> Option<(super::FastHead<'_>, usize)> {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512bw") {
+                return avx512::walk(bytes, context, prefix);
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                return avx2::walk(bytes, context, prefix);
+            }
+        }
+        super::walk_with(bytes, context, prefix, portable)
+    }
+
     /// The fastest classifier this CPU runs.
+    #[cfg(test)]
     pub(crate) fn pick() -> Classify {
         #[cfg(target_arch = "x86_64")]
         {
@@ -182,11 +213,35 @@ pub(crate) mod classify {
         use super::Masks;
         use std::arch::x86_64::*;
 
+        /// Only called when the CPU has AVX2.
+        pub(super) fn walk(
+            bytes: &[u8],
+            context: crate::source::head::Context,
+            prefix: bool,
+        ) -> Option<(crate::source::fast::FastHead<'_>, usize)> {
+            // SAFETY: the caller checked that the CPU has AVX2.
+            unsafe { walk_avx2(bytes, context, prefix) }
+        }
+
+        #[target_feature(enable = "avx2")]
+        unsafe fn walk_avx2(
+            bytes: &[u8],
+            context: crate::source::head::Context,
+            prefix: bool,
+        ) -> Option<(crate::source::fast::FastHead<'_>, usize)> {
+            // SAFETY: this function runs only where AVX2 is present.
+            let classify = |block: &[u8; 64]| unsafe { classify_avx2(block) };
+            crate::source::fast::walk_with(bytes, context, prefix, classify)
+        }
+
+        /// Only called when the CPU has AVX2.
+        #[cfg(test)]
         pub(super) fn classify(block: &[u8; 64]) -> Masks {
-            // SAFETY: `pick` returns this function only when the CPU has AVX2.
+            // SAFETY: the caller checked that the CPU has AVX2.
             unsafe { classify_avx2(block) }
         }
 
+        #[inline]
         #[target_feature(enable = "avx2")]
         unsafe fn classify_avx2(block: &[u8; 64]) -> Masks {
             // SAFETY: both loads read 32 bytes inside the 64-byte array; `loadu` has no
@@ -257,11 +312,35 @@ pub(crate) mod classify {
         use super::Masks;
         use std::arch::x86_64::*;
 
+        /// Only called when the CPU has AVX-512 BW.
+        pub(super) fn walk(
+            bytes: &[u8],
+            context: crate::source::head::Context,
+            prefix: bool,
+        ) -> Option<(crate::source::fast::FastHead<'_>, usize)> {
+            // SAFETY: the caller checked that the CPU has AVX-512 BW.
+            unsafe { walk_avx512(bytes, context, prefix) }
+        }
+
+        #[target_feature(enable = "avx512f,avx512bw")]
+        unsafe fn walk_avx512(
+            bytes: &[u8],
+            context: crate::source::head::Context,
+            prefix: bool,
+        ) -> Option<(crate::source::fast::FastHead<'_>, usize)> {
+            // SAFETY: this function runs only where AVX-512 BW is present.
+            let classify = |block: &[u8; 64]| unsafe { classify_avx512(block) };
+            crate::source::fast::walk_with(bytes, context, prefix, classify)
+        }
+
+        /// Only called when the CPU has AVX-512 BW.
+        #[cfg(test)]
         pub(super) fn classify(block: &[u8; 64]) -> Masks {
-            // SAFETY: `pick` returns this function only when the CPU has AVX-512 BW.
+            // SAFETY: the caller checked that the CPU has AVX-512 BW.
             unsafe { classify_avx512(block) }
         }
 
+        #[inline]
         #[target_feature(enable = "avx512f,avx512bw")]
         unsafe fn classify_avx512(block: &[u8; 64]) -> Masks {
             // SAFETY: the load reads the 64 bytes of the array; `loadu` has no alignment requirement.

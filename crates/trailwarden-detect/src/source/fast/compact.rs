@@ -8,7 +8,7 @@
 //! The state machine then runs once per operator, with that *gap* as input: `"key":"value",` is
 //! two steps.
 
-use super::{blocks, classify, scalar, FastHead, Head, Masks, Strings, MAX_DEPTH};
+use super::{blocks, scalar, FastHead, Head, Masks, Strings, MAX_DEPTH};
 use crate::source::head::Context;
 
 /// A blank outside a string: take the token lane.
@@ -44,11 +44,12 @@ enum State {
     Done,
 }
 
+#[inline(always)]
 pub(super) fn walk(
     bytes: &[u8],
     context: Context,
     prefix: bool,
-    classify: classify::Classify,
+    classify: impl Fn(&[u8; 64]) -> Masks,
 ) -> Result<Option<(FastHead<'_>, usize)>, NotCompact> {
     let mut w = Walker {
         bytes,

@@ -4,7 +4,7 @@
 //! and closing), and the first byte of each scalar. Inside a string nothing is a token, so after an
 //! opening quote the next token is its closing quote.
 
-use super::{blocks, classify, scalar, FastHead, Head, Masks, Strings, MAX_DEPTH};
+use super::{blocks, scalar, FastHead, Head, Masks, Strings, MAX_DEPTH};
 use crate::source::head::Context;
 
 /// What the grammar expects at the next token.
@@ -31,11 +31,12 @@ enum Expect {
     Done,
 }
 
+#[inline(always)]
 pub(super) fn walk(
     bytes: &[u8],
     context: Context,
     prefix: bool,
-    classify: classify::Classify,
+    classify: impl Fn(&[u8; 64]) -> Masks,
 ) -> Option<(FastHead<'_>, usize)> {
     let mut w = Walker {
         bytes,
