@@ -44,11 +44,14 @@ pub const DEFAULT_CAPACITY: usize = 200_000;
 
 impl Dedup {
     pub fn new(capacity: usize) -> Dedup {
+        let capacity = capacity.max(1);
+        // Sized once (a few MB at the default): growing by rehashing cost more than the probes.
+        let sized = capacity.min(DEFAULT_CAPACITY);
         Dedup {
             hasher: IdHasher::new(),
-            seen: HashSet::default(),
-            order: VecDeque::new(),
-            capacity: capacity.max(1),
+            seen: HashSet::with_capacity_and_hasher(sized + 1, BuildHasherDefault::default()),
+            order: VecDeque::with_capacity(sized),
+            capacity,
         }
     }
 
@@ -65,7 +68,8 @@ impl Dedup {
 
     /// Records an id by its key from [`Dedup::hasher`]; true if it was new.
     pub fn insert_key(&mut self, key: u128) -> bool {
-        if self.seen.contains(&key) {
+        // One probe for the common case, a new id (the oldest, forgotten next, is another key).
+        if !self.seen.insert(key) {
             return false;
         }
         if self.order.len() == self.capacity {
@@ -73,7 +77,6 @@ impl Dedup {
                 self.seen.remove(&old);
             }
         }
-        self.seen.insert(key);
         self.order.push_back(key);
         true
     }

@@ -4,7 +4,7 @@
 //! rule out two atoms side by side — a closing quote followed by an opening quote or a scalar
 //! byte, a scalar byte followed by an opening quote — and a blank outside a string sends the
 //! record to the [token lane](super::tokens). So between two consecutive operators there is
-//! nothing, exactly one string, or exactly one scalar, and the byte after an operator says which.
+//! nothing, exactly one string, or exactly one scalar, and the gap's first byte says which.
 //! The state machine then runs once per operator, with that *gap* as input: `"key":"value",` is
 //! two steps.
 
@@ -15,7 +15,7 @@ use crate::source::head::Context;
 #[derive(Debug)]
 pub(super) struct NotCompact;
 
-/// What stands between the last operator and the next.
+/// What stands between two operators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Gap {
     Empty,
@@ -61,8 +61,7 @@ pub(super) fn walk(
         after_close_quote: 0,
         after_scalar: 0,
         strings: Strings::default(),
-        last_op: 0,
-        gap: Gap::Empty,
+        last_op: usize::MAX,
         head: Head::new(context),
     };
     if blocks(bytes, classify, |base, m, valid| w.block(base, m, valid))?.is_none() {
@@ -85,9 +84,9 @@ struct Walker<'a> {
     after_close_quote: u64,
     after_scalar: u64,
     strings: Strings,
-    /// The position of the last operator, and what follows it.
+    /// The position of the last operator (`usize::MAX` before the first: the first must be at
+    /// byte 0).
     last_op: usize,
-    gap: Gap,
     head: Head<'a>,
 }
 
@@ -129,62 +128,81 @@ impl<'a> Walker<'a> {
         Ok(Some(false))
     }
 
+    /// One operator. The checks are ordered by the operator byte first: `:` and `,` alternate
+    /// in a steady rhythm that the branch predictor learns, where a dispatch on the state did not.
     #[inline]
     fn op(&mut self, pos: usize) -> Option<()> {
         let b = *self.bytes.get(pos)?;
-        let gap = self.gap;
-        // The gap before this operator is bytes[from..pos].
-        let from = self.last_op + 1;
+        // The gap before this operator is bytes[from..pos]: nothing, one string or one scalar (a
+        // blank there was caught by its block, which came first).
+        let from = self.last_op.wrapping_add(1);
         self.last_op = pos;
-        self.gap = match self.bytes.get(pos + 1) {
-            Some(b'"') => Gap::String,
-            Some(b'{' | b'}' | b'[' | b']' | b':' | b',') | None => Gap::Empty,
-            // A blank here is caught by its block before any operator reads this gap.
-            Some(_) => Gap::Scalar,
+        let gap = if from == pos {
+            Gap::Empty
+        } else if *self.bytes.get(from)? == b'"' {
+            Gap::String
+        } else {
+            Gap::Scalar
         };
-        match (self.state, gap, b) {
-            (State::KeyOrClose | State::Key, Gap::String, b':') => {
+        match b {
+            b':' => {
+                if gap != Gap::String || !matches!(self.state, State::Key | State::KeyOrClose) {
+                    return None;
+                }
                 if self.depth == 1 {
                     self.head
                         .key(&self.strings, self.bytes, from + 1, pos - 1)?;
                 }
                 self.state = State::Value;
             }
-            (State::Value, Gap::String | Gap::Scalar, b',' | b'}') => {
-                self.atom(gap, from, pos)?;
-                if b == b',' {
+            b',' => match (self.state, gap) {
+                (State::Value, Gap::String | Gap::Scalar) => {
+                    self.atom(gap, from, pos)?;
                     self.state = State::Key;
-                } else {
-                    self.close();
                 }
-            }
-            (State::Element | State::ElementOrClose, Gap::String | Gap::Scalar, b',' | b']') => {
-                self.atom(gap, from, pos)?;
-                if b == b',' {
+                (State::Element | State::ElementOrClose, Gap::String | Gap::Scalar) => {
+                    self.atom(gap, from, pos)?;
                     self.state = State::Element;
-                } else {
-                    self.close();
                 }
-            }
-            (State::Value | State::Element | State::ElementOrClose, Gap::Empty, b'{' | b'[') => {
-                if self.head.field.is_some() {
-                    return None; // a head field must be a string or null: serde decides
+                (State::Next, Gap::Empty) => {
+                    self.state = if self.in_array() {
+                        State::Element
+                    } else {
+                        State::Key
+                    };
                 }
-                self.open(b == b'[')?;
+                _ => return None,
+            },
+            b'}' => {
+                match (self.state, gap) {
+                    (State::Value, Gap::String | Gap::Scalar) => self.atom(gap, from, pos)?,
+                    (State::KeyOrClose, Gap::Empty) => {}
+                    (State::Next, Gap::Empty) if !self.in_array() => {}
+                    _ => return None,
+                }
+                self.close();
             }
-            (State::Next, Gap::Empty, b',') => {
-                self.state = if self.in_array() {
-                    State::Element
-                } else {
-                    State::Key
-                };
+            b']' => {
+                match (self.state, gap) {
+                    (State::Element | State::ElementOrClose, Gap::String | Gap::Scalar) => {
+                        self.atom(gap, from, pos)?
+                    }
+                    (State::ElementOrClose, Gap::Empty) => {}
+                    (State::Next, Gap::Empty) if self.in_array() => {}
+                    _ => return None,
+                }
+                self.close();
             }
-            (State::Next, Gap::Empty, b'}') if !self.in_array() => self.close(),
-            (State::Next, Gap::Empty, b']') if self.in_array() => self.close(),
-            (State::KeyOrClose, Gap::Empty, b'}') | (State::ElementOrClose, Gap::Empty, b']') => {
-                self.close()
-            }
-            (State::Start, Gap::Empty, b'{') if pos == 0 => self.open(false)?,
+            b'{' | b'[' => match (self.state, gap) {
+                (State::Value | State::Element | State::ElementOrClose, Gap::Empty) => {
+                    if self.head.field.is_some() {
+                        return None; // a head field must be a string or null: serde decides
+                    }
+                    self.open(b == b'[')?;
+                }
+                (State::Start, Gap::Empty) if b == b'{' => self.open(false)?,
+                _ => return None,
+            },
             _ => return None,
         }
         Some(())
