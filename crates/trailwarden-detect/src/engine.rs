@@ -12,11 +12,14 @@
 //!
 //! Matching works on the raw record bytes: one [`PatternSet`] built from every rule scans each
 //! record once (literal prefilter first), and only the records that match something (a few
-//! percent of real traffic) are parsed into a `serde_json::Value` to build their alerts. The
-//! decoder reads `eventID` and `eventTime` without a `Value` ([`crate::source::head`]), so
-//! duplicate detection and the time window still see every record. [`Detector::with_fast_path`]
-//! turns this off (every record parsed, each rule evaluated on the `Value`); both give the same
-//! alerts, stats and problems.
+//! percent of real traffic) are parsed into a `serde_json::Value` to build their alerts. Every
+//! record is still validated and its `eventID` and `eventTime` read, without a `Value`, by the SIMD
+//! scanner ([`crate::source::fast`], serde where it is unsure: [`crate::source::head`]), so
+//! malformed input is still reported and duplicate detection and the time window still see every
+//! record. How a unit's bytes get there — NDJSON lines in place, whole `.json.gz` objects inflated
+//! and split in memory, the exact decoder for the rest — is in `engine/units.rs`.
+//! [`Detector::with_fast_path`] turns all this off (every record parsed by the exact decoder, each
+//! rule evaluated on the `Value`); both give the same alerts, stats and problems.
 //!
 //! The stages after matching are sinks: the printers, and around them [`crate::notify::NotifyStage`]
 //! (grouping per actor/control, or CloudWatch alarm state, for notifications only — never in front
@@ -528,6 +531,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::pipeline::BATCH;
     use crate::source::{Input, Layout};
 
     /// An in-memory source that records what `finished` was told.
@@ -555,11 +559,83 @@ mod tests {
                 name: Arc::from(name),
                 reader: Box::new(Cursor::new(body.into_bytes())),
                 layout,
+                complete: true,
             }))
         }
         fn finished(&mut self, name: &str, clean: bool) {
             self.finished.push((name.to_string(), clean));
         }
+    }
+
+    /// A live stream (stdin, a pipe) is decoded as it arrives, not read whole first: the first
+    /// record's alert is out while the writer still holds the pipe open.
+    #[test]
+    fn an_incomplete_input_is_decoded_as_it_arrives() {
+        use std::sync::mpsc;
+        use std::time::Duration;
+
+        /// Bytes as the test thread sends them; a read waits for the next piece.
+        struct Pipe(mpsc::Receiver<Vec<u8>>, Cursor<Vec<u8>>);
+        impl io::Read for Pipe {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                loop {
+                    let n = self.1.read(buf)?;
+                    if n > 0 {
+                        return Ok(n);
+                    }
+                    match self.0.recv() {
+                        Ok(piece) => self.1 = Cursor::new(piece),
+                        Err(_) => return Ok(0),
+                    }
+                }
+            }
+        }
+        struct Live(Option<Pipe>);
+        impl Source for Live {
+            fn next_input(&mut self) -> Option<Result<Input, Problem>> {
+                let pipe = self.0.take()?;
+                Some(Ok(Input {
+                    name: Arc::from("<stdin>"),
+                    reader: Box::new(pipe),
+                    layout: Layout::Auto,
+                    complete: false,
+                }))
+            }
+        }
+        struct Forward(mpsc::Sender<String>);
+        impl Sink for Forward {
+            fn alert(&mut self, alert: &Alert) -> io::Result<()> {
+                let _ = self.0.send(alert.event_id.clone().unwrap_or_default());
+                Ok(())
+            }
+        }
+
+        let (bytes, pipe) = mpsc::channel();
+        let (alerts, got) = mpsc::channel();
+        let run = std::thread::spawn(move || {
+            let rule = Rule::control("4.5", "trail", "{ $.eventName = StopLogging }").unwrap();
+            let mut d = Detector::new(vec![rule]).with_threads(1);
+            let mut source = Live(Some(Pipe(pipe, Cursor::new(Vec::new()))));
+            d.run(&mut source, &mut Forward(alerts), &mut |p| panic!("{p}"))
+                .unwrap();
+        });
+        let line = |id: &str| format!("{{\"eventName\":\"StopLogging\",\"eventID\":\"{id}\"}}\n");
+        // Alerts leave in batches of BATCH records: send more than one batch, keep the pipe open.
+        let first: String = (0..BATCH + 10).map(|i| line(&format!("a{i}"))).collect();
+        bytes.send(first.into_bytes()).unwrap();
+        for i in 0..BATCH {
+            assert_eq!(
+                got.recv_timeout(Duration::from_secs(20)),
+                Ok(format!("a{i}")),
+                "alerts waited for the end of the stream"
+            );
+        }
+        bytes.send(line("last").into_bytes()).unwrap();
+        drop(bytes);
+        run.join().unwrap();
+        let rest: Vec<String> = got.iter().collect();
+        assert_eq!(rest.len(), 11);
+        assert_eq!(rest.last().map(String::as_str), Some("last"));
     }
 
     #[test]

@@ -74,7 +74,7 @@ impl Matcher {
             Unit::Stream {
                 input,
                 first_line: 1,
-            } if self.fast => match whole::load(input) {
+            } if self.fast && input.complete => match whole::load(input) {
                 Loaded::Json { name, layout, json } => {
                     self.whole(name, layout, json, &mut buf, &mut out);
                 }
@@ -219,6 +219,7 @@ impl Matcher {
             name,
             reader: Box::new(Cursor::new(json)),
             layout,
+            complete: true,
         };
         self.exact(Decoder::new(input, self.record_limit), buf, out);
     }

@@ -357,6 +357,7 @@ pub fn decode_all(name: &str, bytes: Vec<u8>, layout: super::Layout, limit: usiz
         name: name.into(),
         reader: Box::new(std::io::Cursor::new(bytes)) as Box<dyn Read + Send>,
         layout,
+        complete: true,
     };
     Decoder::new(input, limit).collect()
 }

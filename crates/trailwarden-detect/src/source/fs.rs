@@ -79,10 +79,13 @@ impl FsSource {
     fn open(path: &Path) -> Result<Input, Problem> {
         let file =
             File::open(path).map_err(|e| Self::problem(path, format!("cannot open: {e}")))?;
+        // A FIFO or a device may be a live stream: decode it as it comes.
+        let complete = file.metadata().is_ok_and(|m| m.is_file());
         Ok(Input {
             name: Arc::from(path.display().to_string()),
             reader: Box::new(file),
             layout: layout_for(path),
+            complete,
         })
     }
 }
@@ -96,6 +99,7 @@ impl Source for FsSource {
                         name: Arc::from("<stdin>"),
                         reader: Box::new(io::stdin()),
                         layout: Layout::Auto,
+                        complete: false,
                     }))
                 }
                 Entry::Named(path) | Entry::Found(path) if path.is_dir() => {

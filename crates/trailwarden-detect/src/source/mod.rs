@@ -45,6 +45,10 @@ pub struct Input {
     pub name: Arc<str>,
     pub reader: Box<dyn Read + Send>,
     pub layout: Layout,
+    /// All of it is there to read (a regular file, an S3 object, a queue message), so it may be
+    /// read whole before decoding (`source::whole`). False for stdin and pipes, whose records are
+    /// decoded as they arrive.
+    pub complete: bool,
 }
 
 /// A producer of inputs. Implementations own transport concerns only (listing, fetching,
@@ -168,6 +172,7 @@ mod tests {
                 name: format!("{}-{}", self.streaming, self.left).into(),
                 reader: Box::new(std::io::empty()),
                 layout: Layout::Auto,
+                complete: true,
             }))
         }
         fn finished(&mut self, name: &str, _clean: bool) {

@@ -385,6 +385,7 @@ async fn receive_loop(
                                         name: Arc::from(origin.as_str()),
                                         reader: Box::new(Cursor::new(bytes)),
                                         layout: Layout::Auto,
+                                        complete: true,
                                     }),
                                     Work::Object { bucket, key } => {
                                         fetch(&s3, &bucket, &key, &id).await
@@ -440,6 +441,7 @@ async fn fetch(
             name: Arc::from(name),
             reader: Box::new(Cursor::new(bytes)),
             layout: Layout::Auto,
+            complete: true,
         }),
         Err(why) => Err(problem(
             &name,

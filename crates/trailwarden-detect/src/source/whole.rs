@@ -145,6 +145,7 @@ mod tests {
             name: "t".into(),
             reader: Box::new(io::Cursor::new(bytes)),
             layout: super::super::Layout::Auto,
+            complete: true,
         }
     }
 
@@ -229,6 +230,7 @@ mod tests {
             name: "b".into(),
             reader: Box::new(Broken(false)),
             layout: super::super::Layout::Auto,
+            complete: true,
         });
         let Loaded::Stream(mut input) = loaded else {
             panic!("loaded a broken input")
