@@ -24,37 +24,52 @@ pub fn records<'a>(
         return None;
     }
     let mut p = skip_blanks(doc, 0);
-    for token in [&b"{"[..], b"\"Records\"", b":", b"["] {
+    for token in [&b"{"[..], b"\"Records\"", b":"] {
         p = skip_blanks(doc, expect(doc, p, token)?);
     }
-    if doc.get(p) == Some(&b']') {
-        p += 1;
-    } else {
-        let mut index = 0;
-        loop {
-            let rest = doc.get(p..)?;
-            if rest.first() != Some(&b'{') {
-                return None;
-            }
-            let (head, len) = fast::read_prefix(rest, Context::Element)?;
-            if len > limit {
-                return None;
-            }
-            each(index, &rest[..len], head);
-            index += 1;
-            p = skip_blanks(doc, p + len);
-            match doc.get(p) {
-                Some(b',') => p = skip_blanks(doc, p + 1),
-                Some(b']') => {
-                    p += 1;
-                    break;
-                }
-                _ => return None,
-            }
-        }
+    if doc.get(p) != Some(&b'[') {
+        return None;
+    }
+    // The whole array in one pass; element by element when it has blanks between tokens.
+    match fast::read_records(&doc[p..], limit, &mut each) {
+        Ok(len) => p += len?,
+        Err(fast::NotCompact) => p = elements(doc, p + 1, limit, &mut each)?,
     }
     p = expect(doc, skip_blanks(doc, p), b"}")?;
     (skip_blanks(doc, p) == doc.len()).then_some(())
+}
+
+/// The elements of the array whose `[` was just before `p`, one [`fast::read_prefix`] each; the
+/// position after its `]`.
+fn elements<'a>(
+    doc: &'a [u8],
+    mut p: usize,
+    limit: usize,
+    each: &mut impl FnMut(u64, &'a [u8], FastHead<'a>),
+) -> Option<usize> {
+    p = skip_blanks(doc, p);
+    if doc.get(p) == Some(&b']') {
+        return Some(p + 1);
+    }
+    let mut index = 0;
+    loop {
+        let rest = doc.get(p..)?;
+        if rest.first() != Some(&b'{') {
+            return None;
+        }
+        let (head, len) = fast::read_prefix(rest, Context::Element)?;
+        if len > limit {
+            return None;
+        }
+        each(index, &rest[..len], head);
+        index += 1;
+        p = skip_blanks(doc, p + len);
+        match doc.get(p) {
+            Some(b',') => p = skip_blanks(doc, p + 1),
+            Some(b']') => return Some(p + 1),
+            _ => return None,
+        }
+    }
 }
 
 fn is_blank(b: u8) -> bool {
@@ -101,6 +116,12 @@ mod tests {
         );
         assert_eq!(ids(r#"{"Records":[]}"#).unwrap(), vec![]);
         assert!(ids("{\"Records\":[{\"a\":1}]}\n\n").is_some());
+        // Blanks between tokens: element by element, same answer.
+        let spaced = r#"{"Records":[ {"eventID" : "a"}, {"x": [1, {"y": "]"}]} ]}"#;
+        let got = ids(spaced).unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].2.as_deref(), Some("a"));
+        assert_eq!(got[1].1, r#"{"x": [1, {"y": "]"}]}"#);
     }
 
     #[test]
@@ -113,6 +134,11 @@ mod tests {
             r#"{"Records":[{"a":1},]}"#,
             r#"{"Records":[{"a":1} {"b":1}]}"#,
             r#"{"Records":[1]}"#,
+            r#"{"Records":[{"a":1},"x"]}"#,
+            r#"{"Records":[{"a":1},[]]}"#,
+            r#"{"Records":[{"a":1},null]}"#,
+            r#"{"Records":[{"a":1}{"b":2}]}"#,
+            r#"{"Records":[{"a":"\u0041"}]}"#,
             r#"{"Records":[{"a":1e5}]}"#,
             r#"{"Records":[{"a":1}]"#,
             r#"{"Records":[{"a":1}]}x"#,

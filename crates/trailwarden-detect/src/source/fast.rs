@@ -60,21 +60,72 @@ pub fn read_prefix(bytes: &[u8], context: Context) -> Option<(FastHead<'_>, usiz
 }
 
 fn walk(bytes: &[u8], context: Context, prefix: bool) -> Option<(FastHead<'_>, usize)> {
-    classify::walk(bytes, context, prefix)
+    classify::run(Walk {
+        bytes,
+        context,
+        prefix,
+    })
 }
 
-/// The lanes over one classifier. Inlined into each SIMD entry point ([`classify::walk`]), so the
-/// classifier is compiled into the block loop instead of called per block.
-#[inline(always)]
-fn walk_with<C: Fn(&[u8; 64]) -> Masks + Copy>(
-    bytes: &[u8],
+/// Reads a compact `Records` array — `bytes` starts at its `[` — in one pass, calling
+/// `each(index, record bytes, head)` for every element, and answers where the array ends.
+/// `Ok(None)`: not vouched for (an element that is not an object, one over `limit` bytes, anything
+/// [`read`] would not vouch for); what `each` was given must be thrown away. `Err`: the array is
+/// not compact; read its elements one by one with [`read_prefix`].
+pub fn read_records<'a>(
+    bytes: &'a [u8],
+    limit: usize,
+    each: &mut dyn FnMut(u64, &'a [u8], FastHead<'a>),
+) -> Result<Option<usize>, NotCompact> {
+    classify::run(Records { bytes, limit, each })
+}
+
+pub use compact::NotCompact;
+
+/// A walk over bytes with some classifier. Each SIMD entry point ([`classify::run`]) inlines
+/// [`Job::run`], so the classifier is compiled into the block loop instead of called per block.
+pub(crate) trait Job {
+    type Out;
+    fn run<C: Fn(&[u8; 64]) -> Masks + Copy>(self, classify: C) -> Self::Out;
+}
+
+/// [`read`] and [`read_prefix`]: the compact lane, else the token lane.
+struct Walk<'a> {
+    bytes: &'a [u8],
     context: Context,
     prefix: bool,
-    classify: C,
-) -> Option<(FastHead<'_>, usize)> {
-    match compact::walk(bytes, context, prefix, classify) {
-        Ok(answer) => answer,
-        Err(compact::NotCompact) => tokens::walk(bytes, context, prefix, classify),
+}
+
+impl<'a> Job for Walk<'a> {
+    type Out = Option<(FastHead<'a>, usize)>;
+
+    #[inline(always)]
+    fn run<C: Fn(&[u8; 64]) -> Masks + Copy>(self, classify: C) -> Self::Out {
+        let Walk {
+            bytes,
+            context,
+            prefix,
+        } = self;
+        match compact::walk(bytes, context, prefix, classify) {
+            Ok(answer) => answer,
+            Err(NotCompact) => tokens::walk(bytes, context, prefix, classify),
+        }
+    }
+}
+
+/// [`read_records`]: the compact lane only.
+struct Records<'a, 'e> {
+    bytes: &'a [u8],
+    limit: usize,
+    each: &'e mut dyn FnMut(u64, &'a [u8], FastHead<'a>),
+}
+
+impl<'a> Job for Records<'a, '_> {
+    type Out = Result<Option<usize>, NotCompact>;
+
+    #[inline(always)]
+    fn run<C: Fn(&[u8; 64]) -> Masks + Copy>(self, classify: C) -> Self::Out {
+        compact::records(self.bytes, self.limit, self.each, classify)
     }
 }
 
@@ -133,22 +184,18 @@ pub(crate) mod classify {
     #[cfg(test)]
     pub(crate) type Classify = fn(&[u8; 64]) -> Masks;
 
-    /// [`super::walk`] with the fastest classifier this CPU runs.
-    pub(super) fn walk(
-        bytes: &[u8],
-        context: super::Context,
-        prefix: bool,
-    ) -> Option<(super::FastHead<'_>, usize)> {
+    /// Runs `job` with the fastest classifier this CPU runs.
+    pub(super) fn run<J: super::Job>(job: J) -> J::Out {
         #[cfg(target_arch = "x86_64")]
         {
             if std::arch::is_x86_feature_detected!("avx512bw") {
-                return avx512::walk(bytes, context, prefix);
+                return avx512::run(job);
             }
             if std::arch::is_x86_feature_detected!("avx2") {
-                return avx2::walk(bytes, context, prefix);
+                return avx2::run(job);
             }
         }
-        super::walk_with(bytes, context, prefix, portable)
+        job.run(portable)
     }
 
     /// The fastest classifier this CPU runs.
@@ -214,24 +261,15 @@ pub(crate) mod classify {
         use std::arch::x86_64::*;
 
         /// Only called when the CPU has AVX2.
-        pub(super) fn walk(
-            bytes: &[u8],
-            context: crate::source::head::Context,
-            prefix: bool,
-        ) -> Option<(crate::source::fast::FastHead<'_>, usize)> {
+        pub(super) fn run<J: crate::source::fast::Job>(job: J) -> J::Out {
             // SAFETY: the caller checked that the CPU has AVX2.
-            unsafe { walk_avx2(bytes, context, prefix) }
+            unsafe { run_avx2(job) }
         }
 
         #[target_feature(enable = "avx2")]
-        unsafe fn walk_avx2(
-            bytes: &[u8],
-            context: crate::source::head::Context,
-            prefix: bool,
-        ) -> Option<(crate::source::fast::FastHead<'_>, usize)> {
+        unsafe fn run_avx2<J: crate::source::fast::Job>(job: J) -> J::Out {
             // SAFETY: this function runs only where AVX2 is present.
-            let classify = |block: &[u8; 64]| unsafe { classify_avx2(block) };
-            crate::source::fast::walk_with(bytes, context, prefix, classify)
+            job.run(|block: &[u8; 64]| unsafe { classify_avx2(block) })
         }
 
         /// Only called when the CPU has AVX2.
@@ -313,24 +351,15 @@ pub(crate) mod classify {
         use std::arch::x86_64::*;
 
         /// Only called when the CPU has AVX-512 BW.
-        pub(super) fn walk(
-            bytes: &[u8],
-            context: crate::source::head::Context,
-            prefix: bool,
-        ) -> Option<(crate::source::fast::FastHead<'_>, usize)> {
+        pub(super) fn run<J: crate::source::fast::Job>(job: J) -> J::Out {
             // SAFETY: the caller checked that the CPU has AVX-512 BW.
-            unsafe { walk_avx512(bytes, context, prefix) }
+            unsafe { run_avx512(job) }
         }
 
         #[target_feature(enable = "avx512f,avx512bw")]
-        unsafe fn walk_avx512(
-            bytes: &[u8],
-            context: crate::source::head::Context,
-            prefix: bool,
-        ) -> Option<(crate::source::fast::FastHead<'_>, usize)> {
+        unsafe fn run_avx512<J: crate::source::fast::Job>(job: J) -> J::Out {
             // SAFETY: this function runs only where AVX-512 BW is present.
-            let classify = |block: &[u8; 64]| unsafe { classify_avx512(block) };
-            crate::source::fast::walk_with(bytes, context, prefix, classify)
+            job.run(|block: &[u8; 64]| unsafe { classify_avx512(block) })
         }
 
         /// Only called when the CPU has AVX-512 BW.

@@ -13,7 +13,7 @@ use crate::source::head::Context;
 
 /// A blank outside a string: take the token lane.
 #[derive(Debug)]
-pub(super) struct NotCompact;
+pub struct NotCompact;
 
 /// What stands between two operators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,26 +51,48 @@ pub(super) fn walk(
     prefix: bool,
     classify: impl Fn(&[u8; 64]) -> Masks,
 ) -> Result<Option<(FastHead<'_>, usize)>, NotCompact> {
-    let mut w = Walker {
-        bytes,
-        prefix,
-        end: 0,
-        state: State::Start,
-        depth: 0,
-        arrays: 0,
-        after_close_quote: 0,
-        after_scalar: 0,
-        strings: Strings::default(),
-        last_op: usize::MAX,
-        head: Head::new(context),
-    };
+    let mut w = Walker::new(bytes, Head::new(context));
+    w.prefix = prefix;
     if blocks(bytes, classify, |base, m, valid| w.block(base, m, valid))?.is_none() {
         return Ok(None);
     }
     Ok(w.finish())
 }
 
-struct Walker<'a> {
+/// [`super::read_records`]: `bytes` starts at the `[` of a `Records` array.
+#[inline(always)]
+pub(super) fn records<'a>(
+    bytes: &'a [u8],
+    limit: usize,
+    each: &mut dyn FnMut(u64, &'a [u8], FastHead<'a>),
+    classify: impl Fn(&[u8; 64]) -> Masks,
+) -> Result<Option<usize>, NotCompact> {
+    let mut w = Walker::new(bytes, Head::new(Context::Element));
+    // The array's end ends the walk; its elements are the records, one level down.
+    w.prefix = true;
+    w.record_depth = 2;
+    w.records = Some(Sink {
+        each,
+        limit,
+        index: 0,
+    });
+    if blocks(bytes, classify, |base, m, valid| w.block(base, m, valid))?.is_none() {
+        return Ok(None);
+    }
+    if w.state != State::Done || !w.strings.utf8(bytes, w.end) {
+        return Ok(None);
+    }
+    Ok(Some(w.end))
+}
+
+/// Where the records of a `Records` array go.
+struct Sink<'a, 'e> {
+    each: &'e mut dyn FnMut(u64, &'a [u8], FastHead<'a>),
+    limit: usize,
+    index: u64,
+}
+
+struct Walker<'a, 'e> {
     bytes: &'a [u8],
     /// Stop at the end of the first value ([`super::read_prefix`]).
     prefix: bool,
@@ -88,9 +110,33 @@ struct Walker<'a> {
     /// byte 0).
     last_op: usize,
     head: Head<'a>,
+    /// The depth of a record's own members: 1, or 2 in a `Records` array.
+    record_depth: u32,
+    /// In a `Records` array: where the current record starts, and who is told of each.
+    record_start: usize,
+    records: Option<Sink<'a, 'e>>,
 }
 
-impl<'a> Walker<'a> {
+impl<'a, 'e> Walker<'a, 'e> {
+    fn new(bytes: &'a [u8], head: Head<'a>) -> Walker<'a, 'e> {
+        Walker {
+            bytes,
+            prefix: false,
+            end: 0,
+            state: State::Start,
+            depth: 0,
+            arrays: 0,
+            after_close_quote: 0,
+            after_scalar: 0,
+            strings: Strings::default(),
+            last_op: usize::MAX,
+            head,
+            record_depth: 1,
+            record_start: 0,
+            records: None,
+        }
+    }
+
     /// Processes the block at `base`: `Ok(None)` as soon as something is not vouched for,
     /// `Ok(Some(true))` when a prefix read has seen its value's end.
     #[inline]
@@ -149,7 +195,7 @@ impl<'a> Walker<'a> {
                 if gap != Gap::String || !matches!(self.state, State::Key | State::KeyOrClose) {
                     return None;
                 }
-                if self.depth == 1 {
+                if self.depth == self.record_depth {
                     self.head
                         .key(&self.strings, self.bytes, from + 1, pos - 1)?;
                 }
@@ -180,7 +226,7 @@ impl<'a> Walker<'a> {
                     (State::Next, Gap::Empty) if !self.in_array() => {}
                     _ => return None,
                 }
-                self.close();
+                self.close(pos)?;
             }
             b']' => {
                 match (self.state, gap) {
@@ -191,16 +237,19 @@ impl<'a> Walker<'a> {
                     (State::Next, Gap::Empty) if self.in_array() => {}
                     _ => return None,
                 }
-                self.close();
+                self.close(pos)?;
             }
             b'{' | b'[' => match (self.state, gap) {
                 (State::Value | State::Element | State::ElementOrClose, Gap::Empty) => {
                     if self.head.field.is_some() {
                         return None; // a head field must be a string or null: serde decides
                     }
-                    self.open(b == b'[')?;
+                    self.open(pos, b == b'[')?;
                 }
-                (State::Start, Gap::Empty) if b == b'{' => self.open(false)?,
+                // A record opens with `{`; a `Records` array with `[`.
+                (State::Start, Gap::Empty) if (b == b'[') == self.records.is_some() => {
+                    self.open(pos, b == b'[')?
+                }
                 _ => return None,
             },
             _ => return None,
@@ -210,6 +259,9 @@ impl<'a> Walker<'a> {
 
     /// The atom `bytes[from..to]`: a whole string (quotes included) or a whole scalar.
     fn atom(&mut self, gap: Gap, from: usize, to: usize) -> Option<()> {
+        if self.depth < self.record_depth {
+            return None; // an element of a Records array that is not an object
+        }
         if gap == Gap::String {
             return self
                 .head
@@ -228,9 +280,15 @@ impl<'a> Walker<'a> {
         self.arrays & (1 << self.depth) != 0
     }
 
-    fn open(&mut self, array: bool) -> Option<()> {
+    fn open(&mut self, pos: usize, array: bool) -> Option<()> {
         if self.depth >= MAX_DEPTH {
             return None;
+        }
+        if self.records.is_some() && self.depth + 1 == self.record_depth {
+            if array {
+                return None; // an element of a Records array that is not an object
+            }
+            self.record_start = pos;
         }
         self.depth += 1;
         if array {
@@ -243,13 +301,26 @@ impl<'a> Walker<'a> {
         Some(())
     }
 
-    fn close(&mut self) {
+    /// The innermost container closes at `pos`; in a `Records` array, that may end a record.
+    fn close(&mut self, pos: usize) -> Option<()> {
+        if self.depth == self.record_depth {
+            if let Some(sink) = &mut self.records {
+                let bytes = self.bytes.get(self.record_start..=pos)?;
+                if bytes.len() > sink.limit {
+                    return None;
+                }
+                let head = std::mem::replace(&mut self.head, Head::new(Context::Element));
+                (sink.each)(sink.index, bytes, head.finish()?);
+                sink.index += 1;
+            }
+        }
         self.depth -= 1;
         self.state = if self.depth == 0 {
             State::Done
         } else {
             State::Next
         };
+        Some(())
     }
 
     fn finish(self) -> Option<(FastHead<'a>, usize)> {

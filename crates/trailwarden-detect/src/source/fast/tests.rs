@@ -326,3 +326,95 @@ fn the_token_lane_reads_what_the_compact_lane_leaves() {
     }
     assert!(read_by_tokens > 400, "{read_by_tokens}");
 }
+
+/// `read_records` on `bytes`: the elements it gave, if it answered.
+fn records_of(bytes: &[u8]) -> Option<(usize, Vec<(u64, Vec<u8>, Head)>)> {
+    let mut got = Vec::new();
+    let end = read_records(bytes, 1 << 20, &mut |i, b, h| {
+        got.push((i, b.to_vec(), owned(h)))
+    })
+    .ok()??;
+    Some((end, got))
+}
+
+#[test]
+fn a_records_array_reads_as_its_elements_do() {
+    let seeds = seeds();
+    let readable: Vec<&str> = seeds
+        .iter()
+        .copied()
+        .filter(|s| read(s.as_bytes(), Context::Element).is_some())
+        .collect();
+    assert!(readable.len() > 400);
+    let doc = format!("[{}]", readable.join(","));
+    let (end, got) = records_of(doc.as_bytes()).expect("read");
+    assert_eq!(end, doc.len());
+    assert_eq!(got.len(), readable.len());
+    for (i, s) in readable.iter().enumerate() {
+        assert_eq!(got[i].0, i as u64);
+        assert_eq!(got[i].1, s.as_bytes());
+        assert_eq!(
+            Some(&got[i].2),
+            read(s.as_bytes(), Context::Element).map(owned).as_ref()
+        );
+    }
+    // What follows the array is not read as part of it; an empty array has no records.
+    assert_eq!(records_of(b"[]}").map(|(e, g)| (e, g.len())), Some((2, 0)));
+    // Not vouched for: elements that are not objects, a blank (element by element instead).
+    for bad in [
+        &b"[1]"[..],
+        b"[{},\"x\"]",
+        b"[{},[]]",
+        b"[{}",
+        b"[{}{}]",
+        b"{}",
+    ] {
+        assert!(
+            records_of(bad).is_none(),
+            "{}",
+            String::from_utf8_lossy(bad)
+        );
+    }
+    assert!(read_records(b"[ {}]", 100, &mut |_, _, _| {}).is_err());
+    // Over the limit.
+    assert!(
+        read_records(b"[{\"a\":\"xxxxxxxx\"}]", 10, &mut |_, _, _| {})
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
+fn mutated_records_arrays_never_fool_the_fast_read() {
+    let seeds = seeds();
+    let mut rng = fastrand::Rng::with_seed(77);
+    let mut answered = 0;
+    for _ in 0..20_000 {
+        let picks: Vec<&str> = (0..3).map(|_| seeds[rng.usize(..seeds.len())]).collect();
+        let mut bytes = format!("[{}]", picks.join(",")).into_bytes();
+        for _ in 0..rng.usize(0..3) {
+            let at = rng.usize(..=bytes.len());
+            let spice = SPICE[rng.usize(..SPICE.len())];
+            if rng.bool() {
+                bytes.splice(at..at, spice.iter().copied());
+            } else if at < bytes.len() {
+                bytes.remove(at);
+            }
+        }
+        let Some((end, got)) = records_of(&bytes) else {
+            continue;
+        };
+        answered += 1;
+        let array: serde_json::Value = serde_json::from_slice(&bytes[..end])
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&bytes)));
+        let array = array.as_array().expect("an array");
+        assert_eq!(array.len(), got.len());
+        for (i, b, head) in got {
+            let element: serde_json::Value = serde_json::from_slice(&b).expect("element");
+            assert!(element.is_object());
+            assert_eq!(&element, &array[i as usize]);
+            assert_eq!(Some(head), read_serde(&b, Context::Element));
+        }
+    }
+    assert!(answered > 2_000, "{answered}");
+}
