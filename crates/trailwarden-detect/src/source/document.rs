@@ -1,12 +1,14 @@
 //! The fast path through a CloudTrail log object held in memory: `{"Records":[…]}` split, and
-//! every element validated and its head read, in one pass of [`super::fast`] over each record.
+//! every element validated and its head read, in place. A compact array (as CloudTrail writes it)
+//! takes one pass of [`super::fast`] over the whole array ([`fast::read_records`]); one with
+//! blanks between tokens, one [`fast::read_prefix`] per element.
 //!
 //! Only the plain shape is taken: blanks, `{"Records":[`, records that are objects separated by
-//! commas, `]}`, blanks — all on one line (as CloudTrail writes them), so every record is on line
-//! 1. Anything else (other keys beside `Records`, a byte-order mark, a record the fast read does
-//! not vouch for, one over the size limit) makes [`records`] answer `None`, and the caller decodes
-//! the object with the streaming decoder instead, which gives the same items for the plain shape
-//! and exact messages for the rest.
+//! commas, `]}`, blanks — all on one line (as CloudTrail writes them), so every record is on the
+//! first line. Anything else (other keys beside `Records`, a byte-order mark, a record the fast
+//! read does not vouch for, one over the size limit) makes [`records`] answer `None`, and the
+//! caller decodes the object with the streaming decoder instead, which gives the same items for
+//! the plain shape and exact messages for the rest.
 
 use super::fast::{self, FastHead};
 use super::head::Context;

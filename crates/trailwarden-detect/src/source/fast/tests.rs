@@ -327,8 +327,11 @@ fn the_token_lane_reads_what_the_compact_lane_leaves() {
     assert!(read_by_tokens > 400, "{read_by_tokens}");
 }
 
-/// `read_records` on `bytes`: the elements it gave, if it answered.
-fn records_of(bytes: &[u8]) -> Option<(usize, Vec<(u64, Vec<u8>, Head)>)> {
+/// An element `read_records` handed out: its index, bytes and head.
+type Element = (u64, Vec<u8>, Head);
+
+/// `read_records` on `bytes`: where the array ends and the elements it gave, if it answered.
+fn records_of(bytes: &[u8]) -> Option<(usize, Vec<Element>)> {
     let mut got = Vec::new();
     let end = read_records(bytes, 1 << 20, &mut |i, b, h| {
         got.push((i, b.to_vec(), owned(h)))
