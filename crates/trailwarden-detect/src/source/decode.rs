@@ -366,13 +366,8 @@ pub fn decode_all(name: &str, bytes: Vec<u8>, layout: super::Layout, limit: usiz
 mod tests {
     use super::*;
     use crate::source::Layout;
-    use std::io::Write;
 
-    fn gz(data: &[u8]) -> Vec<u8> {
-        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        e.write_all(data).unwrap();
-        e.finish().unwrap()
-    }
+    use crate::source::testing::gz;
 
     fn summary(items: &[Item]) -> Vec<String> {
         items

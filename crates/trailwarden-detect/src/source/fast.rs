@@ -402,6 +402,36 @@ fn prefix_xor(mut x: u64) -> u64 {
     x
 }
 
+/// The bracket stack both lanes keep: the depth, and whether each open container is an array.
+#[derive(Default)]
+struct Brackets {
+    depth: u32,
+    /// Bit `d`: the container at depth `d` (1-based) is an array.
+    arrays: u128,
+}
+
+impl Brackets {
+    /// Opens a container; `None` past [`MAX_DEPTH`].
+    fn open(&mut self, array: bool) -> Option<()> {
+        if self.depth >= MAX_DEPTH {
+            return None;
+        }
+        self.depth += 1;
+        self.arrays = (self.arrays & !(1 << self.depth)) | (u128::from(array) << self.depth);
+        Some(())
+    }
+
+    /// Closes the innermost container; true when that was the outermost.
+    fn close(&mut self) -> bool {
+        self.depth -= 1;
+        self.depth == 0
+    }
+
+    fn in_array(&self) -> bool {
+        self.arrays & (1 << self.depth) != 0
+    }
+}
+
 /// The string layer both lanes share: escapes, the in-string mask and its checks, carried from
 /// block to block.
 #[derive(Default)]

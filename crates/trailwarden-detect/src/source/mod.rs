@@ -151,6 +151,19 @@ impl Source for Chain<'_> {
     }
 }
 
+/// Test helpers shared by the source modules.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::io::Write;
+
+    /// `data` as one gzip member.
+    pub(crate) fn gz(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

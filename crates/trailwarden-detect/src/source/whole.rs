@@ -134,11 +134,7 @@ mod tests {
     use super::*;
     use std::io::Write;
 
-    fn gz(data: &[u8]) -> Vec<u8> {
-        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        e.write_all(data).unwrap();
-        e.finish().unwrap()
-    }
+    use crate::source::testing::gz;
 
     fn input(bytes: Vec<u8>) -> Input {
         Input {

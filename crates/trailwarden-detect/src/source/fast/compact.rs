@@ -8,7 +8,7 @@
 //! The state machine then runs once per operator, with that *gap* as input: `"key":"value",` is
 //! two steps.
 
-use super::{blocks, scalar, FastHead, Head, Masks, Strings, MAX_DEPTH};
+use super::{blocks, scalar, Brackets, FastHead, Head, Masks, Strings};
 use crate::source::head::Context;
 
 /// A blank outside a string: take the token lane.
@@ -99,9 +99,7 @@ struct Walker<'a, 'e> {
     /// Just past the value's closing brace, once it has closed.
     end: usize,
     state: State,
-    depth: u32,
-    /// Bit `d`: the container at depth `d` (1-based) is an array.
-    arrays: u128,
+    brackets: Brackets,
     /// Bit 0: the last block ended with a closing quote / a scalar byte.
     after_close_quote: u64,
     after_scalar: u64,
@@ -124,8 +122,7 @@ impl<'a, 'e> Walker<'a, 'e> {
             prefix: false,
             end: 0,
             state: State::Start,
-            depth: 0,
-            arrays: 0,
+            brackets: Brackets::default(),
             after_close_quote: 0,
             after_scalar: 0,
             strings: Strings::default(),
@@ -195,7 +192,7 @@ impl<'a, 'e> Walker<'a, 'e> {
                 if gap != Gap::String || !matches!(self.state, State::Key | State::KeyOrClose) {
                     return None;
                 }
-                if self.depth == self.record_depth {
+                if self.brackets.depth == self.record_depth {
                     self.head
                         .key(&self.strings, self.bytes, from + 1, pos - 1)?;
                 }
@@ -259,7 +256,7 @@ impl<'a, 'e> Walker<'a, 'e> {
 
     /// The atom `bytes[from..to]`: a whole string (quotes included) or a whole scalar.
     fn atom(&mut self, gap: Gap, from: usize, to: usize) -> Option<()> {
-        if self.depth < self.record_depth {
+        if self.brackets.depth < self.record_depth {
             return None; // an element of a Records array that is not an object
         }
         if gap == Gap::String {
@@ -277,33 +274,28 @@ impl<'a, 'e> Walker<'a, 'e> {
     }
 
     fn in_array(&self) -> bool {
-        self.arrays & (1 << self.depth) != 0
+        self.brackets.in_array()
     }
 
     fn open(&mut self, pos: usize, array: bool) -> Option<()> {
-        if self.depth >= MAX_DEPTH {
-            return None;
-        }
-        if self.records.is_some() && self.depth + 1 == self.record_depth {
+        if self.records.is_some() && self.brackets.depth + 1 == self.record_depth {
             if array {
                 return None; // an element of a Records array that is not an object
             }
             self.record_start = pos;
         }
-        self.depth += 1;
-        if array {
-            self.arrays |= 1 << self.depth;
-            self.state = State::ElementOrClose;
+        self.brackets.open(array)?;
+        self.state = if array {
+            State::ElementOrClose
         } else {
-            self.arrays &= !(1 << self.depth);
-            self.state = State::KeyOrClose;
-        }
+            State::KeyOrClose
+        };
         Some(())
     }
 
     /// The innermost container closes at `pos`; in a `Records` array, that may end a record.
     fn close(&mut self, pos: usize) -> Option<()> {
-        if self.depth == self.record_depth {
+        if self.brackets.depth == self.record_depth {
             if let Some(sink) = &mut self.records {
                 let bytes = self.bytes.get(self.record_start..=pos)?;
                 if bytes.len() > sink.limit {
@@ -314,8 +306,7 @@ impl<'a, 'e> Walker<'a, 'e> {
                 sink.index += 1;
             }
         }
-        self.depth -= 1;
-        self.state = if self.depth == 0 {
+        self.state = if self.brackets.close() {
             State::Done
         } else {
             State::Next

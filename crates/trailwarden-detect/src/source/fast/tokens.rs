@@ -4,7 +4,7 @@
 //! and closing), and the first byte of each scalar. Inside a string nothing is a token, so after an
 //! opening quote the next token is its closing quote.
 
-use super::{blocks, scalar, FastHead, Head, Masks, Strings, MAX_DEPTH};
+use super::{blocks, scalar, Brackets, FastHead, Head, Masks, Strings};
 use crate::source::head::Context;
 
 /// What the grammar expects at the next token.
@@ -43,8 +43,7 @@ pub(super) fn walk(
         prefix,
         end: 0,
         expect: Expect::Start,
-        depth: 0,
-        arrays: 0,
+        brackets: Brackets::default(),
         scalar: 0,
         strings: Strings::default(),
         string_start: 0,
@@ -62,9 +61,7 @@ struct Walker<'a> {
     /// Just past the value's closing brace, once it has closed.
     end: usize,
     expect: Expect,
-    depth: u32,
-    /// Bit `d`: the container at depth `d` (1-based) is an array.
-    arrays: u128,
+    brackets: Brackets,
     /// The last byte of the last block was part of a scalar.
     scalar: u64,
     strings: Strings,
@@ -103,7 +100,7 @@ impl<'a> Walker<'a> {
         match (self.expect, b) {
             (Expect::KeyEnd, b'"') => {
                 self.expect = Expect::Colon;
-                if self.depth == 1 {
+                if self.brackets.depth == 1 {
                     self.head
                         .key(&self.strings, self.bytes, self.string_start, pos)?;
                 }
@@ -126,7 +123,9 @@ impl<'a> Walker<'a> {
                 };
             }
             (Expect::Next | Expect::ValueOrClose, b']') if self.in_array() => self.close(),
-            (Expect::Next | Expect::KeyOrClose, b'}') if self.depth > 0 && !self.in_array() => {
+            (Expect::Next | Expect::KeyOrClose, b'}')
+                if self.brackets.depth > 0 && !self.in_array() =>
+            {
                 self.close()
             }
             (Expect::Start, b'{') => self.open(false)?,
@@ -137,27 +136,21 @@ impl<'a> Walker<'a> {
     }
 
     fn in_array(&self) -> bool {
-        self.arrays & (1 << self.depth) != 0
+        self.brackets.in_array()
     }
 
     fn open(&mut self, array: bool) -> Option<()> {
-        if self.depth >= MAX_DEPTH {
-            return None;
-        }
-        self.depth += 1;
-        if array {
-            self.arrays |= 1 << self.depth;
-            self.expect = Expect::ValueOrClose;
+        self.brackets.open(array)?;
+        self.expect = if array {
+            Expect::ValueOrClose
         } else {
-            self.arrays &= !(1 << self.depth);
-            self.expect = Expect::KeyOrClose;
-        }
+            Expect::KeyOrClose
+        };
         Some(())
     }
 
     fn close(&mut self) {
-        self.depth -= 1;
-        self.expect = if self.depth == 0 {
+        self.expect = if self.brackets.close() {
             Expect::Done
         } else {
             Expect::Next
