@@ -111,6 +111,8 @@ fn strength(clause: &[String]) -> (usize, std::cmp::Reverse<usize>) {
 /// every byte), else the automaton.
 #[derive(Clone, Debug)]
 enum First {
+    /// 64 bytes at a time with AVX-512 ([`crate::teddy`]), where the CPU has it.
+    Wide(Box<crate::teddy::Teddy>),
     /// One searcher per group of at most [`TEDDY_GROUP`] literals (a packed searcher takes at
     /// most 128; past 64 its verification slows down). Several SIMD passes still beat an
     /// automaton that walks every byte.
@@ -123,6 +125,9 @@ const TEDDY_GROUP: usize = 96;
 
 impl First {
     fn new(literals: &[&String]) -> Option<First> {
+        if let Some(t) = crate::teddy::Teddy::new(literals) {
+            return Some(First::Wide(Box::new(t)));
+        }
         let teddy: Option<Vec<_>> = literals
             .chunks(TEDDY_GROUP)
             .map(|group| {
@@ -146,6 +151,7 @@ impl First {
 
     fn occurs(&self, message: &[u8]) -> bool {
         match self {
+            First::Wide(t) => t.occurs(message),
             First::Teddy(groups) => groups.iter().any(|t| t.find(message).is_some()),
             First::Automaton(a) => a.find(message).is_some(),
         }
