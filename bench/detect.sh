@@ -8,8 +8,10 @@
 #
 # In one run, on the same corpus, it times (best of --runs; /usr/bin/time for wall time and peak RSS):
 #   - trailwarden detect over the NDJSON file: the 15 CIS v3.0.0 patterns, then + 50 custom rules
-#     (bench/detect/rules50.toml), pinned to one core (`taskset -c 0`; detect has no thread knob)
-#     and on all cores;
+#     (bench/detect/rules50.toml), pinned to one core (`taskset -c <last core>`; detect has no
+#     thread knob) and on all cores. Every one-core run, baselines included, is pinned to the same
+#     core, the last: on the 2-core VMs of this project core 0 also takes the interrupts and kernel
+#     threads, and memory-heavy runs pinned there varied by up to 20 % from run to run;
 #   - the same over the tree of CloudTrail `.json.gz` objects (S3 key layout);
 #   - jq with the same 15 patterns (bench/detect/cis15.jq), a plain Python `json` loop
 #     (bench/detect/cis15.py), both single-threaded;
@@ -88,7 +90,7 @@ measure() {
     local key=$1 label=$2 ncores=$3 bytes=$4 outfile=$5 ok=$6
     shift 6
     local pin=()
-    [ "$ncores" = 1 ] && pin=(taskset -c 0)
+    [ "$ncores" = 1 ] && pin=(taskset -c "$(( cores - 1 ))")
     local walls=() maxrss=0 i rc line wall rss
     for ((i = 0; i < runs; i++)); do
         set +e
