@@ -6,7 +6,7 @@
 //! has AVX-512 BW.
 //!
 //! The algorithm is Teddy's (Hyperscan's literal matcher). Literals are sorted and cut into 8
-//! buckets. For each of the first [`FINGERPRINT`] bytes of a literal, two 16-entry tables map the
+//! buckets. For each of the first four bytes of a literal (the fingerprint), two 16-entry tables map the
 //! byte's low and high nibble to the set of buckets (one bit each) that accept that byte there. A
 //! 64-byte window is looked up at offsets 0..4 with byte shuffles; the AND of all lookups has bit
 //! `b` at position `p` when the four bytes from `p` are accepted by bucket `b` — a necessary

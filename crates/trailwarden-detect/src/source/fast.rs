@@ -4,19 +4,20 @@
 //! record), but only a few percent are ever parsed. serde's validating read costs about 0.8 ns a
 //! byte; this one walks 64-byte blocks instead:
 //!
-//! 1. *Classify* ([`classify`]): one SIMD pass turns a block into bit masks (quotes, backslashes,
-//!    brackets and separators, blanks, control bytes, non-ASCII bytes).
+//! 1. *Classify* (`classify`): one SIMD pass (AVX-512, else AVX2, else a portable loop) turns a
+//!    block into bit masks (quotes, backslashes, brackets and separators, blanks, control bytes,
+//!    non-ASCII bytes).
 //! 2. *Strings* with bit arithmetic: escaped bytes (a scalar loop over the block's backslashes,
 //!    which most blocks do not have), then the in-string mask as the prefix XOR of the unescaped
 //!    quotes, carried from block to block. Control bytes inside strings and backslashes outside them
 //!    are errors, found with one AND each.
 //! 3. *Grammar*, in one of two lanes:
-//!    * [`compact`] — JSON without blanks between tokens, as CloudTrail writes it. Two atoms side
+//!    * `compact` — JSON without blanks between tokens, as CloudTrail writes it. Two atoms side
 //!      by side (`"a""b"`, `"a"1`, `1"a"`) are ruled out for the whole block with bit
 //!      arithmetic, so between two brackets, colons or commas there is nothing, one string or one
 //!      scalar; a small state machine then visits only those operators (about two per member,
 //!      where a token walk visits six).
-//!    * [`tokens`] — any JSON: every structural position (operators, each unescaped quote, the
+//!    * `tokens` — any JSON: every structural position (operators, each unescaped quote, the
 //!      first byte of each scalar) through a state machine. Taken when the compact lane meets a
 //!      blank outside a string.
 //!
@@ -27,8 +28,10 @@
 //! answers `Some` only for bytes that `serde_json` accepts as a `Value`, with exactly the head
 //! `head`'s serde read gives. Whatever it does not vouch for — `\u` escapes (surrogates), numbers
 //! with an exponent or many digits (`1e400` is out of range for the `Value` path), nesting deeper
-//! than [`MAX_DEPTH`], duplicate or escaped head keys, a top-level `Records` key — is `None`, and
-//! the caller asks serde. The differential tests below hold it to that on mutated records.
+//! than `MAX_DEPTH` (100), duplicate or escaped head keys, a top-level `Records` key — is `None`,
+//! and the caller asks serde. The differential tests (`fast/tests.rs`) hold it to that on real
+//! and mutated records. [`read_prefix`] and [`read_records`] read the records of a `Records` array
+//! the same way, in place.
 
 use super::head::Context;
 
