@@ -104,6 +104,8 @@ enum Out {
     },
     Skipped,
     Problem(Problem),
+    /// A live input has nothing more for now: the sink shows what it has ([`Sink::idle`]).
+    Idle,
 }
 
 impl Detector {
@@ -389,6 +391,7 @@ impl Front<'_> {
                     }
                 }
                 Out::Skipped => self.stats.ignored += 1,
+                Out::Idle => self.sink.idle()?,
                 Out::Problem(problem) => {
                     self.stats.problems += 1;
                     if let Some((_, clean, count)) = &mut self.input {
@@ -531,7 +534,6 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::pipeline::BATCH;
     use crate::source::{Input, Layout};
 
     /// An in-memory source that records what `finished` was told.
@@ -567,8 +569,9 @@ mod tests {
         }
     }
 
-    /// A live stream (stdin, a pipe) is decoded as it arrives, not read whole first: the first
-    /// record's alert is out while the writer still holds the pipe open.
+    /// A live stream (stdin, a pipe) is decoded as it arrives: a record's alert is out, and the
+    /// sink told to show it, while the writer still holds the pipe open — on one thread and on
+    /// several, in the `Auto` layout of stdin and the `Lines` layout of a named pipe.
     #[test]
     fn an_incomplete_input_is_decoded_as_it_arrives() {
         use std::sync::mpsc;
@@ -590,52 +593,58 @@ mod tests {
                 }
             }
         }
-        struct Live(Option<Pipe>);
+        struct Live(Option<Pipe>, Layout);
         impl Source for Live {
             fn next_input(&mut self) -> Option<Result<Input, Problem>> {
                 let pipe = self.0.take()?;
                 Some(Ok(Input {
                     name: Arc::from("<stdin>"),
                     reader: Box::new(pipe),
-                    layout: Layout::Auto,
+                    layout: self.1,
                     complete: false,
                 }))
             }
         }
+        /// Tells the test of each alert and each `idle`.
         struct Forward(mpsc::Sender<String>);
         impl Sink for Forward {
             fn alert(&mut self, alert: &Alert) -> io::Result<()> {
-                let _ = self.0.send(alert.event_id.clone().unwrap_or_default());
+                let id = alert.event_id.clone().unwrap_or_default();
+                let _ = self.0.send(format!("alert {id}"));
+                Ok(())
+            }
+            fn idle(&mut self) -> io::Result<()> {
+                let _ = self.0.send("idle".into());
                 Ok(())
             }
         }
 
-        let (bytes, pipe) = mpsc::channel();
-        let (alerts, got) = mpsc::channel();
-        let run = std::thread::spawn(move || {
-            let rule = Rule::control("4.5", "trail", "{ $.eventName = StopLogging }").unwrap();
-            let mut d = Detector::new(vec![rule]).with_threads(1);
-            let mut source = Live(Some(Pipe(pipe, Cursor::new(Vec::new()))));
-            d.run(&mut source, &mut Forward(alerts), &mut |p| panic!("{p}"))
-                .unwrap();
-        });
-        let line = |id: &str| format!("{{\"eventName\":\"StopLogging\",\"eventID\":\"{id}\"}}\n");
-        // Alerts leave in batches of BATCH records: send more than one batch, keep the pipe open.
-        let first: String = (0..BATCH + 10).map(|i| line(&format!("a{i}"))).collect();
-        bytes.send(first.into_bytes()).unwrap();
-        for i in 0..BATCH {
+        let line = |id: &str| {
+            format!("{{\"eventName\":\"StopLogging\",\"eventID\":\"{id}\"}}\n").into_bytes()
+        };
+        for (threads, layout) in [(1, Layout::Auto), (3, Layout::Auto), (2, Layout::Lines)] {
+            let (bytes, pipe) = mpsc::channel();
+            let (events, got) = mpsc::channel();
+            let run = std::thread::spawn(move || {
+                let rule = Rule::control("4.5", "trail", "{ $.eventName = StopLogging }").unwrap();
+                let mut d = Detector::new(vec![rule]).with_threads(threads);
+                let mut source = Live(Some(Pipe(pipe, Cursor::new(Vec::new()))), layout);
+                d.run(&mut source, &mut Forward(events), &mut |p| panic!("{p}"))
+                    .unwrap();
+            });
+            let next = || got.recv_timeout(Duration::from_secs(20));
+            bytes.send(line("first")).unwrap();
+            assert_eq!(next().as_deref(), Ok("alert first"), "{threads} {layout:?}");
+            assert_eq!(next().as_deref(), Ok("idle"), "{threads} {layout:?}");
+            bytes.send(line("second")).unwrap();
             assert_eq!(
-                got.recv_timeout(Duration::from_secs(20)),
-                Ok(format!("a{i}")),
-                "alerts waited for the end of the stream"
+                next().as_deref(),
+                Ok("alert second"),
+                "{threads} {layout:?}"
             );
+            drop(bytes);
+            run.join().unwrap();
         }
-        bytes.send(line("last").into_bytes()).unwrap();
-        drop(bytes);
-        run.join().unwrap();
-        let rest: Vec<String> = got.iter().collect();
-        assert_eq!(rest.len(), 11);
-        assert_eq!(rest.last().map(String::as_str), Some("last"));
     }
 
     #[test]

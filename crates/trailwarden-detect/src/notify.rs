@@ -384,6 +384,10 @@ impl Sink for NotifyStage<'_> {
         Ok(())
     }
 
+    fn idle(&mut self) -> io::Result<()> {
+        self.inner.idle()
+    }
+
     fn flush(&mut self) -> io::Result<()> {
         self.commit("end")?;
         if let Mode::CloudWatch(config) = self.mode {

@@ -52,8 +52,8 @@ pub enum Unit {
     },
 }
 
-/// Cuts an input into [`Unit`]s. Only uncompressed [`Layout::Lines`] inputs are sliced; anything
-/// else is one [`Unit::Stream`].
+/// Cuts an input into [`Unit`]s. Only complete, uncompressed [`Layout::Lines`] inputs are sliced;
+/// anything else is one [`Unit::Stream`].
 pub struct Slicer {
     input: Option<Input>,
     /// Bytes read past the last complete line.
@@ -75,7 +75,8 @@ impl Slicer {
     /// The next unit of this input; `None` when it is exhausted.
     pub fn next_unit(&mut self) -> Option<Unit> {
         let mut input = self.input.take()?;
-        if input.layout != Layout::Lines {
+        // A live input is not cut: a slice would wait for a megabyte of it.
+        if input.layout != Layout::Lines || !input.complete {
             return Some(Unit::Stream {
                 input,
                 first_line: 1,

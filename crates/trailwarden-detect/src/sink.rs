@@ -18,6 +18,11 @@ pub trait Sink {
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
+    /// Called when a live input (stdin, a pipe) has nothing more for now: what was printed should
+    /// be seen now, not when a buffer fills. Nothing else (grouping, alarm state) happens here.
+    fn idle(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Collects alerts in memory (tests, embedding).
@@ -45,6 +50,9 @@ impl<W: Write> Sink for JsonlSink<W> {
         self.out.write_all(b"\n")
     }
     fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+    fn idle(&mut self) -> io::Result<()> {
         self.out.flush()
     }
 }
@@ -100,6 +108,9 @@ impl<W: Write> Sink for TextSink<W> {
         writeln!(self.out, "{:<8} {}", "", detail.join(" · "))
     }
     fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+    fn idle(&mut self) -> io::Result<()> {
         self.out.flush()
     }
 }

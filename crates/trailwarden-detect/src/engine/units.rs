@@ -28,17 +28,33 @@ use crate::source::{document, Decoder, Input, Item, Layout};
 struct Batches<'e> {
     batch: Vec<Out>,
     emit: &'e mut dyn FnMut(Vec<Out>) -> bool,
+    /// Something was pushed since the last [`Batches::idle`].
+    fresh: bool,
 }
 
 impl Batches<'_> {
     /// False once nobody listens any more: the unit should stop.
     fn push(&mut self, out: Out) -> bool {
+        self.fresh = true;
         self.batch.push(out);
         self.batch.len() < BATCH
             || (self.emit)(std::mem::replace(
                 &mut self.batch,
                 Vec::with_capacity(BATCH),
             ))
+    }
+
+    /// A live input went quiet: send what there is now, and have the sink show it (once per
+    /// quiet spell, and only after something new).
+    fn idle(&mut self) -> bool {
+        if !std::mem::replace(&mut self.fresh, false) {
+            return true;
+        }
+        self.batch.push(Out::Idle);
+        (self.emit)(std::mem::replace(
+            &mut self.batch,
+            Vec::with_capacity(BATCH),
+        ))
     }
 
     fn finish(self) {
@@ -61,6 +77,7 @@ impl Matcher {
         let mut out = Batches {
             batch: Vec::with_capacity(BATCH),
             emit,
+            fresh: false,
         };
         let mut buf = Buffers::default();
         match unit {
@@ -71,10 +88,19 @@ impl Matcher {
             } if self.fast => {
                 self.lines(&name, &bytes, first_line, &mut buf, &mut out);
             }
+            Unit::Stream { input, first_line } if !input.complete => {
+                let d = Decoder::new(input, self.record_limit);
+                let d = if first_line > 1 {
+                    d.continuing_at(first_line)
+                } else {
+                    d
+                };
+                self.live(d, &mut buf, &mut out);
+            }
             Unit::Stream {
                 input,
                 first_line: 1,
-            } if self.fast && input.complete => match whole::load(input) {
+            } if self.fast => match whole::load(input) {
                 Loaded::Json { name, layout, json } => {
                     self.whole(name, layout, json, &mut buf, &mut out);
                 }
@@ -106,25 +132,65 @@ impl Matcher {
     /// Every item of an exact decoder; false if the receiver went away.
     fn exact(&self, decoder: Decoder, buf: &mut Buffers, out: &mut Batches<'_>) -> bool {
         for item in decoder.with_raw(self.fast) {
-            let o = match item {
-                Item::Record(record) => Out::Record {
-                    id: record.event_id().map(|id| self.ids.key(id)),
-                    time: self.time(record.event_time()),
-                    alerts: self.alerts_for(&record),
-                },
-                Item::Raw(raw) => Out::Record {
-                    id: raw.event_id.as_deref().map(|id| self.ids.key(id)),
-                    time: self.time(raw.event_time.as_deref()),
-                    alerts: self.raw_alerts(&raw.bytes, || raw.location.clone(), buf),
-                },
-                Item::Skipped(_) => Out::Skipped,
-                Item::Problem(problem) => Out::Problem(problem),
-            };
-            if !out.push(o) {
+            if !out.push(self.out(item, buf)) {
                 return false;
             }
         }
         true
+    }
+
+    /// A live input (stdin, a pipe): as [`Matcher::exact`], but what was decoded goes out as soon
+    /// as the input has nothing more for now, not when a batch is full. The decoder runs on a
+    /// thread of its own, so that waiting for input and noticing the wait are two things; it is
+    /// not joined: if the receiver goes away while it waits on a read that never returns, the
+    /// process must still be able to end.
+    fn live(&self, decoder: Decoder, buf: &mut Buffers, out: &mut Batches<'_>) {
+        use std::sync::mpsc::{sync_channel, TryRecvError};
+        let (tx, rx) = sync_channel(BATCH);
+        let decoder = decoder.with_raw(self.fast);
+        std::thread::spawn(move || {
+            for item in decoder {
+                if tx.send(item).is_err() {
+                    return;
+                }
+            }
+        });
+        loop {
+            let item = match rx.try_recv() {
+                Ok(item) => item,
+                Err(TryRecvError::Empty) => {
+                    if !out.idle() {
+                        return;
+                    }
+                    match rx.recv() {
+                        Ok(item) => item,
+                        Err(_) => return,
+                    }
+                }
+                Err(TryRecvError::Disconnected) => return,
+            };
+            if !out.push(self.out(item, buf)) {
+                return;
+            }
+        }
+    }
+
+    /// The [`Out`] of one decoded item.
+    fn out(&self, item: Item, buf: &mut Buffers) -> Out {
+        match item {
+            Item::Record(record) => Out::Record {
+                id: record.event_id().map(|id| self.ids.key(id)),
+                time: self.time(record.event_time()),
+                alerts: self.alerts_for(&record),
+            },
+            Item::Raw(raw) => Out::Record {
+                id: raw.event_id.as_deref().map(|id| self.ids.key(id)),
+                time: self.time(raw.event_time.as_deref()),
+                alerts: self.raw_alerts(&raw.bytes, || raw.location.clone(), buf),
+            },
+            Item::Skipped(_) => Out::Skipped,
+            Item::Problem(problem) => Out::Problem(problem),
+        }
     }
 
     /// A record the fast read vouched for.
