@@ -88,13 +88,9 @@ impl Matcher {
             } if self.fast => {
                 self.lines(&name, &bytes, first_line, &mut buf, &mut out);
             }
+            // (`continuing_at(1)` is a new decoder's own state.)
             Unit::Stream { input, first_line } if !input.complete => {
-                let d = Decoder::new(input, self.record_limit);
-                let d = if first_line > 1 {
-                    d.continuing_at(first_line)
-                } else {
-                    d
-                };
+                let d = Decoder::new(input, self.record_limit).continuing_at(first_line);
                 self.live(d, &mut buf, &mut out);
             }
             Unit::Stream {
@@ -109,12 +105,7 @@ impl Matcher {
                 }
             },
             Unit::Stream { input, first_line } => {
-                let d = Decoder::new(input, self.record_limit);
-                let d = if first_line > 1 {
-                    d.continuing_at(first_line)
-                } else {
-                    d
-                };
+                let d = Decoder::new(input, self.record_limit).continuing_at(first_line);
                 self.exact(d, &mut buf, &mut out);
             }
             Unit::Slice {
