@@ -462,10 +462,9 @@ impl Matcher {
         }
         // The bytes were validated already; a parse failure cannot happen, and would mean no
         // alerts rather than a crash.
-        let Ok(value @ serde_json::Value::Object(_)) = serde_json::from_slice(bytes) else {
+        let Some(record) = Record::parse(bytes, location()) else {
             return Vec::new();
         };
-        let record = Record::new(value, location());
         let matched = hits
             .iter()
             .filter_map(|&i| self.set_rules.get(i).and_then(|&r| self.rules.get(r)))

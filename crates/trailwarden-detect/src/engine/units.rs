@@ -37,11 +37,15 @@ impl Batches<'_> {
     fn push(&mut self, out: Out) -> bool {
         self.fresh = true;
         self.batch.push(out);
-        self.batch.len() < BATCH
-            || (self.emit)(std::mem::replace(
-                &mut self.batch,
-                Vec::with_capacity(BATCH),
-            ))
+        self.batch.len() < BATCH || self.send()
+    }
+
+    /// Sends the batch now; false once nobody listens any more.
+    fn send(&mut self) -> bool {
+        (self.emit)(std::mem::replace(
+            &mut self.batch,
+            Vec::with_capacity(BATCH),
+        ))
     }
 
     /// A live input went quiet: send what there is now, and have the sink show it (once per
@@ -51,10 +55,7 @@ impl Batches<'_> {
             return true;
         }
         self.batch.push(Out::Idle);
-        (self.emit)(std::mem::replace(
-            &mut self.batch,
-            Vec::with_capacity(BATCH),
-        ))
+        self.send()
     }
 
     fn finish(self) {
@@ -174,11 +175,10 @@ impl Matcher {
                 time: self.time(record.event_time()),
                 alerts: self.alerts_for(&record),
             },
-            Item::Raw(raw) => Out::Record {
-                id: raw.event_id.as_deref().map(|id| self.ids.key(id)),
-                time: self.time(raw.event_time.as_deref()),
-                alerts: self.raw_alerts(&raw.bytes, || raw.location.clone(), buf),
-            },
+            Item::Raw(raw) => {
+                let (id, time) = (raw.event_id.as_deref(), raw.event_time.as_deref());
+                self.raw_out(&raw.bytes, id, time, || raw.location.clone(), buf)
+            }
             Item::Skipped(_) => Out::Skipped,
             Item::Problem(problem) => Out::Problem(problem),
         }
@@ -192,9 +192,21 @@ impl Matcher {
         location: impl FnOnce() -> Location,
         buf: &mut Buffers,
     ) -> Out {
+        self.raw_out(bytes, head.event_id, head.event_time, location, buf)
+    }
+
+    /// A record still in bytes, with its `eventID` and `eventTime`.
+    fn raw_out(
+        &self,
+        bytes: &[u8],
+        event_id: Option<&str>,
+        event_time: Option<&str>,
+        location: impl FnOnce() -> Location,
+        buf: &mut Buffers,
+    ) -> Out {
         Out::Record {
-            id: head.event_id.map(|id| self.ids.key(id)),
-            time: self.time(head.event_time),
+            id: event_id.map(|id| self.ids.key(id)),
+            time: self.time(event_time),
             alerts: self.raw_alerts(bytes, location, buf),
         }
     }

@@ -529,7 +529,7 @@ fn check_escapes(bytes: &[u8], base: usize, mut escaped: u64) -> Option<()> {
 }
 
 /// Top-level keys the head looks at, and their bit in the duplicate check (as in
-/// [`super::head`]; `Records` only matters for a top-level value, see [`Head::key`]).
+/// [`super::head`]; `Records` only matters for a top-level value, see [`HeadReader::key`]).
 const EVENT_ID: usize = 0;
 const EVENT_TIME: usize = 1;
 const RECORD_KEYS: [usize; 4] = [2, 3, 4, 5];
@@ -553,7 +553,7 @@ fn head_key(key: &[u8]) -> Option<usize> {
 }
 
 /// The head being read from the top-level object, shared by both lanes.
-struct Head<'a> {
+struct HeadReader<'a> {
     context: Context,
     /// The head field the value being read belongs to (an index into the head keys).
     field: Option<usize>,
@@ -563,9 +563,9 @@ struct Head<'a> {
     event_time: Option<&'a str>,
 }
 
-impl<'a> Head<'a> {
-    fn new(context: Context) -> Head<'a> {
-        Head {
+impl<'a> HeadReader<'a> {
+    fn new(context: Context) -> HeadReader<'a> {
+        HeadReader {
             context,
             field: None,
             seen: 0,

@@ -8,7 +8,7 @@
 //! The state machine then runs once per operator, with that *gap* as input: `"key":"value",` is
 //! two steps.
 
-use super::{blocks, scalar, Brackets, FastHead, Head, Masks, Strings};
+use super::{blocks, scalar, Brackets, FastHead, HeadReader, Masks, Strings};
 use crate::source::head::Context;
 
 /// A blank outside a string: take the token lane.
@@ -51,7 +51,7 @@ pub(super) fn walk(
     prefix: bool,
     classify: impl Fn(&[u8; 64]) -> Masks,
 ) -> Result<Option<(FastHead<'_>, usize)>, NotCompact> {
-    let mut w = Walker::new(bytes, Head::new(context));
+    let mut w = Walker::new(bytes, HeadReader::new(context));
     w.prefix = prefix;
     if blocks(bytes, classify, |base, m, valid| w.block(base, m, valid))?.is_none() {
         return Ok(None);
@@ -67,7 +67,7 @@ pub(super) fn records<'a>(
     each: &mut dyn FnMut(u64, &'a [u8], FastHead<'a>),
     classify: impl Fn(&[u8; 64]) -> Masks,
 ) -> Result<Option<usize>, NotCompact> {
-    let mut w = Walker::new(bytes, Head::new(Context::Element));
+    let mut w = Walker::new(bytes, HeadReader::new(Context::Element));
     // The array's end ends the walk; its elements are the records, one level down.
     w.prefix = true;
     w.record_depth = 2;
@@ -107,7 +107,7 @@ struct Walker<'a, 'e> {
     /// The position of the last operator (`usize::MAX` before the first: the first must be at
     /// byte 0).
     last_op: usize,
-    head: Head<'a>,
+    head: HeadReader<'a>,
     /// The depth of a record's own members: 1, or 2 in a `Records` array.
     record_depth: u32,
     /// In a `Records` array: where the current record starts, and who is told of each.
@@ -116,7 +116,7 @@ struct Walker<'a, 'e> {
 }
 
 impl<'a, 'e> Walker<'a, 'e> {
-    fn new(bytes: &'a [u8], head: Head<'a>) -> Walker<'a, 'e> {
+    fn new(bytes: &'a [u8], head: HeadReader<'a>) -> Walker<'a, 'e> {
         Walker {
             bytes,
             prefix: false,
@@ -314,7 +314,7 @@ impl<'a, 'e> Walker<'a, 'e> {
                 if bytes.len() > sink.limit {
                     return None;
                 }
-                let head = std::mem::replace(&mut self.head, Head::new(Context::Element));
+                let head = std::mem::replace(&mut self.head, HeadReader::new(Context::Element));
                 (sink.each)(sink.index, bytes, head.finish()?);
                 sink.index += 1;
             }

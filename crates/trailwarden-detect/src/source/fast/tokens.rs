@@ -4,7 +4,7 @@
 //! and closing), and the first byte of each scalar. Inside a string nothing is a token, so after an
 //! opening quote the next token is its closing quote.
 
-use super::{blocks, scalar, Brackets, FastHead, Head, Masks, Strings};
+use super::{blocks, scalar, Brackets, FastHead, HeadReader, Masks, Strings};
 use crate::source::head::Context;
 
 /// What the grammar expects at the next token.
@@ -47,7 +47,7 @@ pub(super) fn walk(
         scalar: 0,
         strings: Strings::default(),
         string_start: 0,
-        head: Head::new(context),
+        head: HeadReader::new(context),
     };
     let done = blocks(bytes, classify, |base, m, _| Ok::<_, ()>(w.block(base, m)));
     done.ok()??;
@@ -67,7 +67,7 @@ struct Walker<'a> {
     strings: Strings,
     /// Where the current string's content starts.
     string_start: usize,
-    head: Head<'a>,
+    head: HeadReader<'a>,
 }
 
 impl<'a> Walker<'a> {
