@@ -201,6 +201,8 @@ pub struct Prefilter {
     reqs: Vec<Option<Vec<Vec<u32>>>>,
     /// Some literal holds a character a two-byte escape can produce.
     special: bool,
+    /// Some pattern has no requirement ([`Prefilter::has_unconstrained`]).
+    unconstrained: bool,
     n_lits: usize,
     /// `\u`, searched in every message with a backslash (built once: `memmem::find` would build
     /// a searcher per call).
@@ -267,6 +269,7 @@ impl Prefilter {
         Prefilter {
             first,
             ac,
+            unconstrained: reqs.iter().any(Option::is_none),
             reqs,
             special,
             n_lits: lits.len(),
@@ -276,7 +279,25 @@ impl Prefilter {
 
     /// Whether some pattern has no requirement (then every message is a candidate for it).
     pub fn has_unconstrained(&self) -> bool {
-        self.reqs.iter().any(Option::is_none)
+        self.unconstrained
+    }
+
+    /// False only when no pattern can match `message`: the first stage of
+    /// [`Prefilter::candidates`] alone (the backslash test and the anchor search), without
+    /// finding which patterns remain. Whenever it is false, `candidates` would return false too.
+    pub fn may_match(&self, message: &[u8]) -> bool {
+        let Some(first) = &self.first else {
+            return !self.reqs.is_empty();
+        };
+        if self.unconstrained || first.occurs(message) {
+            return true;
+        }
+        // An escape might spell an anchor literal: as in `candidates`, one search either way.
+        if self.special {
+            memchr::memchr(b'\\', message).is_some()
+        } else {
+            self.unicode_escape.find(message).is_some()
+        }
     }
 
     /// Sets `candidates[i]` to whether pattern `i` may match `message`; returns whether any may.
@@ -388,5 +409,65 @@ mod tests {
         // The anchor without the other clause: searched fully, and rejected.
         p.candidates(br#"{"eventName":"PutBucketAcl"}"#, &mut present, &mut cands);
         assert_eq!(cands, [false, true]);
+    }
+}
+
+#[cfg(test)]
+mod may_match_tests {
+    use super::*;
+    use crate::Pattern;
+
+    fn prefilter(texts: &[&str]) -> Prefilter {
+        let reqs: Vec<Cnf> = texts
+            .iter()
+            .map(|t| match Pattern::parse(t).expect("pattern") {
+                Pattern::Json(e) => requirement(&e),
+                _ => Vec::new(),
+            })
+            .collect();
+        Prefilter::new(&reqs)
+    }
+
+    /// `may_match` is the first stage of `candidates`: never false where `candidates` finds a
+    /// candidate, and false where no anchor (nor an escape that could spell one) occurs.
+    #[test]
+    fn may_match_is_false_only_without_candidates() {
+        let p = prefilter(&[
+            r#"{ ($.eventName = "CreateTrail") || ($.eventName = "StopLogging") }"#,
+            r#"{ $.userIdentity.type = "Root" && $.eventType != "AwsServiceEvent" }"#,
+        ]);
+        let messages: [&[u8]; 7] = [
+            br#"{"eventName":"CreateTrail"}"#,
+            br#"{"userIdentity":{"type":"Root"}}"#,
+            br#"{"eventName":"DescribeTrails"}"#,
+            br#"{"eventName":"Cr\u0065ateTrail"}"#,
+            br#"{"eventName":"a\"b"}"#,
+            b"not json at all",
+            b"",
+        ];
+        let mut present = Vec::new();
+        for m in messages {
+            let mut cands = vec![false; 2];
+            let any = p.candidates(m, &mut present, &mut cands);
+            assert!(!any || p.may_match(m), "{}", String::from_utf8_lossy(m));
+        }
+        assert!(p.may_match(messages[0]) && p.may_match(messages[1]));
+        // An escape could spell the literal: not ruled out.
+        assert!(p.may_match(messages[3]));
+        // No anchor literal, no `\u`: ruled out (a `\"` cannot make these literals).
+        for m in [messages[2], messages[4], messages[5], messages[6]] {
+            assert!(!p.may_match(m), "{}", String::from_utf8_lossy(m));
+        }
+    }
+
+    /// A pattern without a requirement may match anything; an empty set matches nothing.
+    #[test]
+    fn unconstrained_and_empty_sets() {
+        let p = prefilter(&[
+            r#"{ $.eventName = "CreateTrail" }"#,
+            r#"{ $.errorCode != "x" }"#,
+        ]);
+        assert!(p.may_match(b"{}"));
+        assert!(!prefilter(&[]).may_match(b"{}"));
     }
 }

@@ -168,6 +168,13 @@ impl PatternSet {
         out
     }
 
+    /// False only when no pattern of the set can match `message` (whatever its JSON structure,
+    /// valid or not): none of the literals a match requires occurs in it. A cheap first look —
+    /// one SIMD search of the bytes — before anything parses them.
+    pub fn may_match(&self, message: &[u8]) -> bool {
+        self.prefilter.may_match(message)
+    }
+
     /// Like [`PatternSet::matches`] on raw bytes, reusing `scratch`; results go to `out` (cleared
     /// first). A message that is not UTF-8 matches nothing.
     pub fn matches_into(&self, message: &[u8], scratch: &mut Scratch, out: &mut Vec<usize>) {

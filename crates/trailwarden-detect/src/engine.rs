@@ -1,7 +1,8 @@
 //! The detector: records in, alerts out.
 //!
-//! [`Detector::run`] pulls inputs from a [`Source`], decodes them, drops duplicate `eventID`s,
-//! matches every record against every rule, and hands each (record, rule) alert to a [`Sink`].
+//! [`Detector::run`] pulls inputs from a [`Source`], decodes them, matches every record against
+//! every rule, drops alerting records whose `eventID` was seen, and hands each (record, rule)
+//! alert to a [`Sink`].
 //! Problems (malformed input) go to a callback and are counted; they never stop the run.
 //!
 //! All the per-record work runs on every core ([`crate::pipeline`]): inputs, and slices of big
@@ -12,11 +13,11 @@
 //!
 //! Matching works on the raw record bytes: one [`PatternSet`] built from every rule scans each
 //! record once (literal prefilter first), and only the records that match something (a few
-//! percent of real traffic) are parsed into a `serde_json::Value` to build their alerts. Every
-//! record is still validated and its `eventID` and `eventTime` read, without a `Value`, by the SIMD
-//! scanner ([`crate::source::fast`], serde where it is unsure: [`crate::source::head`]), so
-//! malformed input is still reported and duplicate detection and the time window still see every
-//! record. How a unit's bytes get there — NDJSON lines in place, whole `.json.gz` objects inflated
+//! percent of real traffic) are parsed into a `serde_json::Value` to build their alerts. An NDJSON
+//! line that holds none of the rules' literals is not even read ([`Detector::with_skim`]). Every
+//! other record is still validated and its `eventID` and `eventTime` read, without a `Value`, by
+//! the SIMD scanner ([`crate::source::fast`], serde where it is unsure: [`crate::source::head`]),
+//! so malformed input is still reported and the time window still sees every record read. How a unit's bytes get there — NDJSON lines in place, whole `.json.gz` objects inflated
 //! and split in memory, the exact decoder for the rest — is in `engine/units.rs`.
 //! [`Detector::with_fast_path`] turns all this off (every record parsed by the exact decoder, each
 //! rule evaluated on the `Value`); both give the same alerts, stats and problems.
@@ -55,7 +56,12 @@ pub struct Stats {
     pub inputs: u64,
     /// Records decoded (duplicates included).
     pub records: u64,
-    /// Records dropped because their `eventID` was already seen.
+    /// NDJSON lines no rule can match, passed over without being read as records
+    /// ([`Detector::with_skim`]); not in `records`.
+    pub skimmed: u64,
+    /// Records dropped because their `eventID` was already seen. Only records that raise an
+    /// alert are checked (a duplicate that raises none changes nothing), so this does not depend
+    /// on which records were skimmed.
     pub duplicates: u64,
     /// Alerts emitted.
     pub alerts: u64,
@@ -87,6 +93,8 @@ struct Matcher {
     set: PatternSet,
     set_rules: Vec<usize>,
     fast: bool,
+    /// Pass over NDJSON lines that no rule can match ([`Detector::with_skim`]).
+    skim: bool,
     record_limit: usize,
     ids: IdHasher,
     /// Whether records' `eventTime` must be read (a window is set).
@@ -103,6 +111,8 @@ enum Out {
         alerts: Vec<Alert>,
     },
     Skipped,
+    /// An NDJSON line no rule can match, not read ([`Detector::with_skim`]).
+    Skimmed,
     Problem(Problem),
     /// A live input has nothing more for now: the sink shows what it has ([`Sink::idle`]).
     Idle,
@@ -126,6 +136,7 @@ impl Detector {
                 set,
                 set_rules,
                 fast: true,
+                skim: true,
                 record_limit: MAX_RECORD_BYTES,
                 ids: dedup.hasher().clone(),
                 timed: false,
@@ -150,6 +161,21 @@ impl Detector {
     /// record is parsed and each rule evaluated on the `Value` (the reference behaviour).
     pub fn with_fast_path(mut self, on: bool) -> Detector {
         self.matcher.fast = on;
+        self
+    }
+
+    /// Passes over NDJSON lines that no rule can match (default: on, with the fast path).
+    ///
+    /// A line that is an object (`{` … `}`) holding none of the literals every match of every
+    /// rule needs ([`PatternSet::may_match`]) cannot raise an alert, whatever else it holds; it
+    /// is counted in [`Stats::skimmed`] and not read further. Only a line that follows a line
+    /// read as a good record is skimmed: the first line of each slice, and every line after a
+    /// problem, are read, so an input that is not CloudTrail is still reported line by line. So its JSON is not checked (a
+    /// malformation inside it is not reported), and its `eventID` and `eventTime` are not read
+    /// (it is not in [`Stats::records`] nor [`Stats::outside`]). Alerts are the same either way.
+    /// Off, every line is read as a record: exact record counts, every malformed line reported.
+    pub fn with_skim(mut self, on: bool) -> Detector {
+        self.matcher.skim = on;
         self
     }
 
@@ -183,14 +209,15 @@ impl Detector {
         self.matcher.alerts_for(record)
     }
 
-    /// Counts the record, drops it if its `eventID` was seen, and returns its alerts.
+    /// Counts the record, drops it if it alerts and its `eventID` was seen, and returns its
+    /// alerts.
     pub fn process(&mut self, record: &Record) -> Vec<Alert> {
-        let id = record.event_id().map(|id| self.matcher.ids.key(id));
+        let alerts = self.alerts_for(record);
+        let id = self.matcher.id(record.event_id(), &alerts);
         let time = self.matcher.time(record.event_time());
         if !admit(&mut self.stats, &mut self.dedup, self.window, id, time) {
             return Vec::new();
         }
-        let alerts = self.alerts_for(record);
         self.stats.alerts += alerts.len() as u64;
         alerts
     }
@@ -231,7 +258,8 @@ impl Detector {
     }
 }
 
-/// Counts a record; false if it is outside the window or its `eventID` was already seen.
+/// Counts a record; false if it is outside the window or its `eventID` was already seen. `id`
+/// is given only for records that raise an alert ([`Matcher::id`]).
 fn admit(
     stats: &mut Stats,
     dedup: &mut Dedup,
@@ -391,6 +419,7 @@ impl Front<'_> {
                     }
                 }
                 Out::Skipped => self.stats.ignored += 1,
+                Out::Skimmed => self.stats.skimmed += 1,
                 Out::Idle => self.sink.idle()?,
                 Out::Problem(problem) => {
                     self.stats.problems += 1;
@@ -429,6 +458,18 @@ impl Front<'_> {
 }
 
 impl Matcher {
+    /// The duplicate-detection key of a record's `eventID`, for a record that raises alerts:
+    /// the others need none (a duplicate that alerts nothing changes nothing), which keeps
+    /// duplicate detection the same whether or not lines were skimmed, and the window of
+    /// remembered ids as long in time as it can be.
+    fn id(&self, event_id: Option<&str>, alerts: &[Alert]) -> Option<u128> {
+        if alerts.is_empty() {
+            None
+        } else {
+            event_id.map(|id| self.ids.key(id))
+        }
+    }
+
     /// `eventTime` in Unix seconds, when a window needs it.
     fn time(&self, event_time: Option<&str>) -> Option<i64> {
         if self.timed {
@@ -741,7 +782,11 @@ mod tests {
         let (ids, problems, stats, finished) = run(1);
         // Even lines are StopLogging (minus the 7 garbage ones); the 12 "dup" records count once.
         assert_eq!(garbage_lines.len(), 7);
-        assert_eq!(stats.records, 12_000 - 7 + 1);
+        // The DescribeInstances lines cannot match: skimmed, not read (the garbage lines, cut
+        // short, are read and reported all the same).
+        assert_eq!(stats.records + stats.skimmed, 12_000 - 7 + 1);
+        // (Less a few: the first line of each slice and the line after a garbage one are read.)
+        assert!((5_900..6_000 - 12).contains(&stats.skimmed), "{stats:?}");
         assert_eq!(stats.duplicates, 11);
         assert_eq!(ids.iter().filter(|i| *i == "dup").count(), 1);
         assert_eq!(ids.len(), (6_000 - 7) + 1 + 1);
@@ -765,6 +810,62 @@ mod tests {
             ]
         );
         assert_eq!(run(4), (ids, problems, stats, finished));
+    }
+
+    /// What skimming passes over, what it leaves to the readers, and that it changes no alert.
+    #[test]
+    fn skimming_passes_over_only_objects_no_rule_can_match() {
+        let body = [
+            // 1, 2: a duplicate pair that alerts nothing: never compared. The first line (of a
+            // slice) is read; the second, after a good record, is skimmed.
+            r#"{"eventName":"DescribeTrails","eventID":"d1"}"#,
+            r#"{"eventName":"DescribeTrails","eventID":"d1"}"#,
+            // 3: malformed inside, no literal, after a good record: skimmed (read, a problem).
+            r#"{"eventName":"DescribeTrails",,"eventID":"d2"}"#,
+            // 4: cut short: read, and reported, skimming or not. So the next line is read.
+            r#"{"eventName":"DescribeTrails","eventID":"#,
+            // 5: the literal behind a \u escape: read, and it alerts.
+            r#"{"eventName":"\u0053topLogging","eventID":"e1"}"#,
+            // 6, 7: an alerting duplicate: one alert, one duplicate.
+            r#"{"eventName":"StopLogging","eventID":"e2"}"#,
+            r#"{"eventName":"StopLogging","eventID":"e2"}"#,
+            // 8: the literal in another field: read, no alert.
+            r#"{"eventName":"DescribeTrails","note":"StopLogging","eventID":"d3"}"#,
+            // 9: not an object: read, reported.
+            "true",
+        ]
+        .join("\n");
+        let run = |skim: bool| {
+            let rule = Rule::control("4.5", "trail", "{ $.eventName = StopLogging }").unwrap();
+            let mut d = Detector::new(vec![rule]).with_threads(1).with_skim(skim);
+            let mut source = Fake {
+                inputs: vec![("t.ndjson", body.clone())],
+                finished: Vec::new(),
+            };
+            let mut alerts: Vec<Alert> = Vec::new();
+            let mut problems = Vec::new();
+            d.run(&mut source, &mut alerts, &mut |p| {
+                problems.push(p.to_string())
+            })
+            .unwrap();
+            let ids: Vec<String> = alerts.into_iter().filter_map(|a| a.event_id).collect();
+            (ids, problems, d.stats.clone())
+        };
+        let (ids, problems, stats) = run(true);
+        assert_eq!(ids, ["e1", "e2"]);
+        let lines: Vec<&str> = problems.iter().map(|p| &p[..11]).collect();
+        assert_eq!(lines, ["t.ndjson:4:", "t.ndjson:9:"], "{problems:?}");
+        assert_eq!((stats.records, stats.skimmed, stats.duplicates), (5, 2, 1));
+
+        let (all_ids, all_problems, all_stats) = run(false);
+        assert_eq!(all_ids, ids);
+        let lines: Vec<&str> = all_problems.iter().map(|p| &p[..11]).collect();
+        assert_eq!(lines, ["t.ndjson:3:", "t.ndjson:4:", "t.ndjson:9:"]);
+        // Only alerting records are checked for duplicates: d1 twice is not one.
+        assert_eq!(
+            (all_stats.records, all_stats.skimmed, all_stats.duplicates),
+            (6, 0, 1)
+        );
     }
 
     #[test]

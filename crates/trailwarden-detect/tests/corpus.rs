@@ -6,7 +6,9 @@
 //! every fast configuration — NDJSON sliced over threads, `.json.gz` objects over threads, one
 //! thread — to give exactly what the reference path gives (every record parsed into a
 //! `serde_json::Value`, each pattern evaluated by cwl-filter's reference evaluator): the same
-//! alerts in the same order, and the same counters. Rules: the 15 CIS v3.0.0 patterns and the
+//! alerts in the same order, and the same counters — except, where NDJSON lines are skimmed
+//! (`Detector::with_skim`, the default), that the lines passed over are counted as skimmed
+//! instead of as records. Rules: the 15 CIS v3.0.0 patterns and the
 //! 50 custom rules of the "+ 50 rules" runs.
 
 mod common;
@@ -44,9 +46,19 @@ fn corpus() -> &'static Path {
 
 /// `(rule, eventID)` of every alert in order, the problems, and the counters.
 fn run(path: &Path, threads: usize, fast: bool) -> (Vec<String>, Vec<String>, Stats) {
+    run_with(path, threads, fast, true)
+}
+
+fn run_with(
+    path: &Path,
+    threads: usize,
+    fast: bool,
+    skim: bool,
+) -> (Vec<String>, Vec<String>, Stats) {
     let mut d = Detector::new(rules())
         .with_threads(threads)
-        .with_fast_path(fast);
+        .with_fast_path(fast)
+        .with_skim(skim);
     let mut alerts = Vec::new();
     let mut problems = Vec::new();
     d.run(
@@ -90,10 +102,29 @@ fn fast_paths_equal_the_reference_on_the_whole_corpus() {
         std::fs::metadata(&ndjson).unwrap().len() > 3 * trailwarden_detect::pipeline::SLICE as u64
     );
     for threads in [1, 3] {
-        let (fast_pairs, fast_problems, fast_stats) = run(&ndjson, threads, true);
+        // Every line read: every counter equal.
+        let (fast_pairs, fast_problems, fast_stats) = run_with(&ndjson, threads, true, false);
         same_pairs(&fast_pairs, pairs, &format!("NDJSON, {threads} thread(s)"));
         assert_eq!(&fast_problems, problems);
         assert_eq!(&fast_stats, stats, "NDJSON, {threads} thread(s)");
+        // Skimmed (the default): the same alerts and problems; most lines passed over, each
+        // counted once, as a record or as skimmed.
+        let (fast_pairs, fast_problems, fast_stats) = run(&ndjson, threads, true);
+        same_pairs(
+            &fast_pairs,
+            pairs,
+            &format!("NDJSON skimmed, {threads} thread(s)"),
+        );
+        assert_eq!(&fast_problems, problems);
+        assert_eq!(fast_stats.records + fast_stats.skimmed, stats.records);
+        // (With the 50 custom rules' literals, about half of the corpus stays to be read.)
+        assert!(fast_stats.skimmed > stats.records / 3, "{fast_stats:?}");
+        let counted = Stats {
+            records: stats.records,
+            skimmed: 0,
+            ..fast_stats
+        };
+        assert_eq!(&counted, stats, "NDJSON skimmed, {threads} thread(s)");
     }
     // The same records as CloudTrail objects: the same pairs. Objects are read in path order
     // (account, region, time), so the order differs from the NDJSON's time order.

@@ -304,3 +304,41 @@ fn usage_errors_exit_2() {
     assert!(err.contains('^'), "caret under the problem: {err}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// NDJSON lines no rule can match are skimmed (counted, not read) unless `--read-all`: the same
+/// alerts either way; only `--read-all` finds the damage inside a skimmed line.
+#[test]
+fn skimmed_lines_and_read_all() {
+    let dir = std::env::temp_dir().join(format!("tw-skim-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("trail.ndjson");
+    let lines = [
+        r#"{"eventName":"DescribeInstances","eventID":"a"}"#,
+        r#"{"eventName":"DescribeInstances","eventID":"b"}"#,
+        r#"{"eventName":"DescribeInstances",,"eventID":"c"}"#,
+        r#"{"eventName":"StopLogging","eventSource":"cloudtrail.amazonaws.com","eventID":"d"}"#,
+    ];
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let path = file.to_str().unwrap();
+
+    let out = detect(&["--format", "jsonl", "--controls", "4.5", path]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("2 record(s)") && err.contains("2 line(s) skimmed (no rule can match them)"),
+        "{err}"
+    );
+    let skimmed = pairs(&jsonl(&out));
+
+    let out = detect(&["--format", "jsonl", "--controls", "4.5", "--read-all", path]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains(":3: invalid JSON"), "{err}");
+    assert!(
+        err.contains("3 record(s)") && !err.contains("skimmed ("),
+        "{err}"
+    );
+    assert_eq!(pairs(&jsonl(&out)), skimmed);
+    assert_eq!(skimmed.len(), 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

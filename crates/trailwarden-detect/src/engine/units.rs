@@ -1,6 +1,7 @@
 //! Decoding one [`Unit`] into [`Out`]s, fast where it can be and exact everywhere.
 //!
-//! * An NDJSON slice is read line by line in place: a line the SIMD scanner vouches for
+//! * An NDJSON slice is read line by line in place. A line no rule can match is skimmed
+//!   ([`super::Detector::with_skim`]): counted, not read. A line the SIMD scanner vouches for
 //!   ([`fast::read`]) is a record at once, matched on its bytes, never copied; any other line is
 //!   decoded alone by the exact [`Decoder`]. In that layout a value may not span lines, so decoding
 //!   line by line gives the items decoding the whole slice would.
@@ -170,11 +171,14 @@ impl Matcher {
     /// The [`Out`] of one decoded item.
     fn out(&self, item: Item, buf: &mut Buffers) -> Out {
         match item {
-            Item::Record(record) => Out::Record {
-                id: record.event_id().map(|id| self.ids.key(id)),
-                time: self.time(record.event_time()),
-                alerts: self.alerts_for(&record),
-            },
+            Item::Record(record) => {
+                let alerts = self.alerts_for(&record);
+                Out::Record {
+                    id: self.id(record.event_id(), &alerts),
+                    time: self.time(record.event_time()),
+                    alerts,
+                }
+            }
             Item::Raw(raw) => {
                 let (id, time) = (raw.event_id.as_deref(), raw.event_time.as_deref());
                 self.raw_out(&raw.bytes, id, time, || raw.location.clone(), buf)
@@ -204,10 +208,11 @@ impl Matcher {
         location: impl FnOnce() -> Location,
         buf: &mut Buffers,
     ) -> Out {
+        let alerts = self.raw_alerts(bytes, location, buf);
         Out::Record {
-            id: event_id.map(|id| self.ids.key(id)),
+            id: self.id(event_id, &alerts),
             time: self.time(event_time),
-            alerts: self.raw_alerts(bytes, location, buf),
+            alerts,
         }
     }
 
@@ -223,16 +228,29 @@ impl Matcher {
     ) -> bool {
         let mut line_no = first_line;
         let mut rest = bytes;
+        // Skim only right after a line read as a good record: so a slice's first line is always
+        // read, and so is every line after one that was not a record. A file that is not
+        // CloudTrail at all (or badly damaged) is then reported line by line, as if nothing
+        // were skimmed, instead of passing over as lines without literals.
+        let mut after_record = false;
         while !rest.is_empty() {
             let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
             let (line, tail) = rest.split_at(end);
             rest = tail;
             let body = line.strip_suffix(b"\n").unwrap_or(line);
+            if after_record && self.skims(body) {
+                if !out.push(Out::Skimmed) {
+                    return false;
+                }
+                line_no += 1;
+                continue;
+            }
             // What the splitter would hand out whole (a line that starts with `{` and fits the
             // limit), read by the fast scanner.
             let head = (body.first() == Some(&b'{') && body.len() <= self.record_limit)
                 .then(|| fast::read(body, Context::TopLevel))
                 .flatten();
+            after_record = head.is_some();
             let more = match head {
                 Some(head) => {
                     let at = || Location::new(name.clone(), Some(line_no), None);
@@ -255,6 +273,18 @@ impl Matcher {
             line_no += 1;
         }
         true
+    }
+
+    /// Whether to pass over this NDJSON line ([`super::Detector::with_skim`]), which follows a
+    /// good record: an object no rule can match. Only `{` … `}` qualifies, so that a line cut short (the usual damage: a
+    /// write interrupted, a file still growing) or one that is not an object at all still goes
+    /// to the readers and is reported; what a splitter would skip as too big still is.
+    fn skims(&self, body: &[u8]) -> bool {
+        self.skim
+            && body.first() == Some(&b'{')
+            && body.last() == Some(&b'}')
+            && body.len() <= self.record_limit
+            && !self.set.may_match(body)
     }
 
     /// A whole input in memory (see the module docs).

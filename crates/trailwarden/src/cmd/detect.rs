@@ -62,6 +62,10 @@ pub struct Args {
     /// Skip records (or other values) larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = MAX_RECORD_BYTES)]
     max_record_size: usize,
+    /// Read every NDJSON line as a record, even those no rule can match (by default such lines
+    /// are passed over unread: counted as skimmed, not checked for malformed JSON)
+    #[arg(long)]
+    read_all: bool,
     /// Do not print the closing counts on stderr.
     #[arg(long, short)]
     quiet: bool,
@@ -323,6 +327,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     let mut detector = Detector::new(rules)
         .with_record_limit(args.max_record_size)
+        .with_skim(!args.read_all)
         .with_window(since, until);
     let stdout = io::stdout().lock();
     let mut printer: Box<dyn Sink> = if args.backtest {
@@ -483,6 +488,12 @@ fn counts(s: &Stats) -> String {
         "{} input(s), {} record(s) ({} duplicate), {} alert(s), {} ignored (digest/control), {} skipped as malformed",
         s.inputs, s.records, s.duplicates, s.alerts, s.ignored, s.problems
     );
+    if s.skimmed > 0 {
+        line.push_str(&format!(
+            ", {} line(s) skimmed (no rule can match them)",
+            s.skimmed
+        ));
+    }
     if s.outside > 0 {
         line.push_str(&format!(", {} outside --since/--until", s.outside));
     }
