@@ -1,8 +1,8 @@
 //! Many patterns, one pass: [`PatternSet`] evaluates a whole rule set (the CIS controls plus custom
 //! rules) on one message with a single scan.
 //!
-//! 1. The [`crate::prefilter`] rules out patterns whose literals do not occur in the raw bytes; if
-//!    none is left, the message is not even parsed.
+//! 1. The [`crate::prefilter`] rules out a message in whose raw bytes no pattern's anchor literals
+//!    occur: it is not even parsed. Any other message goes on, every pattern a candidate.
 //! 2. Every selector of every JSON pattern goes into a trie. One validating scan of the message
 //!    walks the trie and records, per selector, the values it resolves to (as byte offsets).
 //! 3. Each candidate pattern is evaluated by its [`CompiledPattern`] (which answers as
@@ -64,7 +64,6 @@ pub struct Scratch {
     vals: Vec<Vec<RawVal>>,
     stack: Vec<u32>,
     seen: Vec<(u32, u32)>,
-    present: Vec<u64>,
     candidates: Vec<bool>,
 }
 
@@ -180,14 +179,11 @@ impl PatternSet {
     pub fn matches_into(&self, message: &[u8], scratch: &mut Scratch, out: &mut Vec<usize>) {
         out.clear();
         let n = self.patterns.len();
-        scratch.candidates.clear();
-        scratch.candidates.resize(n, false);
-        if !self
-            .prefilter
-            .candidates(message, &mut scratch.present, &mut scratch.candidates)
-        {
+        if !self.prefilter.may_match(message) {
             return;
         }
+        scratch.candidates.clear();
+        scratch.candidates.resize(n, true);
         let Ok(text) = std::str::from_utf8(message) else {
             return;
         };
