@@ -156,6 +156,18 @@ impl First {
             First::Automaton(a) => a.find(message).is_some(),
         }
     }
+
+    /// Where the leftmost anchor occurrence starts (leftmost-first searchers report it first).
+    fn find(&self, message: &[u8]) -> Option<usize> {
+        match self {
+            First::Wide(t) => t.find(message),
+            First::Teddy(groups) => groups
+                .iter()
+                .filter_map(|t| t.find(message).map(|m| m.start()))
+                .min(),
+            First::Automaton(a) => a.find(message).map(|m| m.start()),
+        }
+    }
 }
 
 /// How rare a literal is likely to be in a log message, for choosing a pattern's anchor clause
@@ -285,12 +297,78 @@ impl Prefilter {
         if self.unconstrained || first.occurs(message) {
             return true;
         }
-        // An escape might spell an anchor literal: one search either way.
+        self.escape(message).is_some()
+    }
+
+    /// Where the first escape that might spell an anchor literal starts: any backslash when
+    /// some literal holds a character a two-byte escape can produce, else a `\u`.
+    fn escape(&self, message: &[u8]) -> Option<usize> {
         if self.special {
-            memchr::memchr(b'\\', message).is_some()
+            memchr::memchr(b'\\', message)
         } else {
-            self.unicode_escape.find(message).is_some()
+            self.unicode_escape.find(message)
         }
+    }
+
+    /// [`Prefilter::may_match`] for many messages that lie in order in one buffer (the lines of
+    /// an NDJSON slice), with one search of the whole buffer instead of one per message.
+    pub fn screen<'a>(&'a self, bytes: &'a [u8]) -> Screen<'a> {
+        Screen {
+            prefilter: self,
+            bytes,
+            anchor: 0,
+            escape: 0,
+            anchor_known: false,
+            escape_known: false,
+        }
+    }
+}
+
+/// See [`Prefilter::screen`]. It keeps the next anchor and the next escape at or after the
+/// message last asked about, and searches again only once a message starts past one.
+#[derive(Debug)]
+pub struct Screen<'a> {
+    prefilter: &'a Prefilter,
+    bytes: &'a [u8],
+    /// Where the next anchor occurrence starts (`bytes.len()`: none), once known.
+    anchor: usize,
+    escape: usize,
+    anchor_known: bool,
+    escape_known: bool,
+}
+
+impl Screen<'_> {
+    /// `may_match(&bytes[start..end])`, give or take: true whenever that is true (an anchor, or
+    /// an escape, that lies in the message starts in it), and also when one starts in it but
+    /// runs past its end. Messages must be asked about in order: `start` never goes back.
+    pub fn may_match(&mut self, start: usize, end: usize) -> bool {
+        let pf = self.prefilter;
+        if pf.len == 0 {
+            return false;
+        }
+        let Some(first) = &pf.first else {
+            return true;
+        };
+        if pf.unconstrained {
+            return true;
+        }
+        let rest = |from: usize| self.bytes.get(from..).unwrap_or_default();
+        if !self.anchor_known || self.anchor < start {
+            self.anchor = first
+                .find(rest(start))
+                .map_or(self.bytes.len(), |i| start + i);
+            self.anchor_known = true;
+        }
+        if self.anchor < end {
+            return true;
+        }
+        if !self.escape_known || self.escape < start {
+            self.escape = pf
+                .escape(rest(start))
+                .map_or(self.bytes.len(), |i| start + i);
+            self.escape_known = true;
+        }
+        self.escape < end
     }
 }
 
@@ -376,6 +454,41 @@ mod may_match_tests {
         }
     }
 
+    /// The screen of a buffer of lines answers as `may_match` does on each line: the CIS
+    /// patterns over real records, with escapes and lines cut at odd places mixed in.
+    #[test]
+    fn a_screen_answers_as_may_match_line_by_line() {
+        let text = include_str!("../benches/cis_v3.txt");
+        let patterns: Vec<&str> = text.lines().filter(|l| l.starts_with('{')).collect();
+        let p = prefilter(&patterns);
+        let records =
+            include_str!("../../../testdata/cloudtrail-samples/panther-analysis-rule-tests.ndjson");
+        let mut lines: Vec<String> = Vec::new();
+        for (i, r) in records.lines().enumerate() {
+            lines.push(r.to_string());
+            lines.push(r[..r.len() * (i % 5) / 5].to_string());
+            if i % 7 == 0 {
+                lines.push(r.replace("Login", "L\\u006fgin"));
+                lines.push(String::new());
+            }
+        }
+        let buffer = lines.join("\n");
+        let mut screen = p.screen(buffer.as_bytes());
+        let (mut start, mut yes) = (0, 0);
+        for line in &lines {
+            let end = start + line.len();
+            let want = p.may_match(line.as_bytes());
+            assert_eq!(screen.may_match(start, end), want, "{line}");
+            yes += usize::from(want);
+            start = end + 1;
+        }
+        assert!(
+            yes > 100 && yes < lines.len() - 100,
+            "{yes} of {}",
+            lines.len()
+        );
+    }
+
     /// A pattern without a requirement may match anything; an empty set matches nothing.
     #[test]
     fn unconstrained_and_empty_sets() {
@@ -384,6 +497,8 @@ mod may_match_tests {
             r#"{ $.errorCode != "x" }"#,
         ]);
         assert!(p.may_match(b"{}"));
+        assert!(p.screen(b"{}").may_match(0, 2));
         assert!(!prefilter(&[]).may_match(b"{}"));
+        assert!(!prefilter(&[]).screen(b"{}").may_match(0, 2));
     }
 }

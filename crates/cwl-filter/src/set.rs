@@ -174,6 +174,12 @@ impl PatternSet {
         self.prefilter.may_match(message)
     }
 
+    /// [`PatternSet::may_match`] for the messages that lie in order in `bytes` (NDJSON lines),
+    /// searching the buffer once: see [`crate::prefilter::Prefilter::screen`].
+    pub fn screen<'a>(&'a self, bytes: &'a [u8]) -> crate::prefilter::Screen<'a> {
+        self.prefilter.screen(bytes)
+    }
+
     /// Like [`PatternSet::matches`] on raw bytes, reusing `scratch`; results go to `out` (cleared
     /// first). A message that is not UTF-8 matches nothing.
     pub fn matches_into(&self, message: &[u8], scratch: &mut Scratch, out: &mut Vec<usize>) {

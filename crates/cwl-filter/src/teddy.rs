@@ -114,7 +114,14 @@ impl Teddy {
 
     /// Whether any literal occurs in `haystack`.
     pub fn occurs(&self, haystack: &[u8]) -> bool {
-        simd::occurs(self, haystack)
+        self.find(haystack).is_some()
+    }
+
+    /// Where the leftmost occurrence of any literal starts in `haystack`. Searching a whole
+    /// buffer once costs less than asking [`Teddy::occurs`] of each of its lines: the tables are
+    /// loaded once, and only the buffer's last 64 bytes need padding.
+    pub fn find(&self, haystack: &[u8]) -> Option<usize> {
+        simd::find(self, haystack)
     }
 
     /// Whether a literal of a bucket in `buckets` (a bit each) starts at `haystack[at..]`.
@@ -140,8 +147,8 @@ impl Teddy {
     /// The same answer without SIMD: each position's bucket set from the tables, then verified.
     /// The reference the tests hold the SIMD search to.
     #[cfg(test)]
-    fn occurs_portable(&self, haystack: &[u8]) -> bool {
-        (0..haystack.len()).any(|p| {
+    fn find_portable(&self, haystack: &[u8]) -> Option<usize> {
+        (0..haystack.len()).find(|&p| {
             let mut set = [0xffu8; 2];
             for (half, set) in set.iter_mut().enumerate() {
                 for k in 0..FINGERPRINT {
@@ -174,16 +181,16 @@ mod simd {
         }
     }
 
-    pub(super) fn occurs(t: &Teddy, haystack: &[u8]) -> bool {
+    pub(super) fn find(t: &Teddy, haystack: &[u8]) -> Option<usize> {
         #[cfg(target_arch = "x86_64")]
         {
             if available() {
                 // SAFETY: the CPU has AVX-512 BW (checked just above; the result is cached).
-                return unsafe { avx512::occurs(t, haystack) };
+                return unsafe { avx512::find(t, haystack) };
             }
         }
         // `Teddy::new` only builds where `available()`; answer without SIMD all the same.
-        (0..haystack.len()).any(|p| t.verify(haystack, p, u16::MAX))
+        (0..haystack.len()).find(|&p| t.verify(haystack, p, u16::MAX))
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -196,7 +203,7 @@ mod simd {
         const READ: usize = STEP + FINGERPRINT - 1;
 
         #[target_feature(enable = "avx512f,avx512bw")]
-        pub(in super::super) fn occurs(t: &Teddy, haystack: &[u8]) -> bool {
+        pub(in super::super) fn find(t: &Teddy, haystack: &[u8]) -> Option<usize> {
             let tables = Tables::new(t);
             let mut p = 0;
             while p < haystack.len() {
@@ -214,23 +221,29 @@ mod simd {
                 };
                 let left = haystack.len() - p;
                 let valid = if left >= STEP { !0 } else { (1u64 << left) - 1 };
-                if verify(t, haystack, p, acc, valid) {
-                    return true;
+                if let Some(i) = verify(t, haystack, p, acc, valid) {
+                    return Some(p + i);
                 }
                 p += STEP;
             }
-            false
+            None
         }
 
         /// Verifies the candidates among the `valid` positions of the step at `p`, whose bucket
-        /// sets (buckets 0–7, 8–15) are `acc`.
+        /// sets (buckets 0–7, 8–15) are `acc`, in order: the first that holds a literal.
         #[inline]
         #[target_feature(enable = "avx512f,avx512bw")]
-        fn verify(t: &Teddy, haystack: &[u8], p: usize, acc: [__m512i; 2], valid: u64) -> bool {
+        fn verify(
+            t: &Teddy,
+            haystack: &[u8],
+            p: usize,
+            acc: [__m512i; 2],
+            valid: u64,
+        ) -> Option<usize> {
             let [a, b] = acc;
             let mut found = (_mm512_test_epi8_mask(a, a) | _mm512_test_epi8_mask(b, b)) & valid;
             if found == 0 {
-                return false;
+                return None;
             }
             let mut sets = [[0u8; STEP]; 2];
             // SAFETY: each store writes the 64 bytes of one array.
@@ -246,10 +259,10 @@ mod simd {
                     p + i,
                     u16::from_le_bytes([sets[0][i], sets[1][i]]),
                 ) {
-                    return true;
+                    return Some(i);
                 }
             }
-            false
+            None
         }
 
         /// The nibble tables, each broadcast to the four 128-bit lanes (shuffles stay in a lane).
@@ -301,10 +314,9 @@ mod simd {
 mod tests {
     use super::*;
 
-    fn reference(literals: &[&[u8]], haystack: &[u8]) -> bool {
-        literals
-            .iter()
-            .any(|l| haystack.windows(l.len()).any(|w| w == *l))
+    /// The leftmost start of any literal, by brute force.
+    fn reference(literals: &[&[u8]], haystack: &[u8]) -> Option<usize> {
+        (0..haystack.len()).find(|&p| literals.iter().any(|l| haystack[p..].starts_with(l)))
     }
 
     #[test]
@@ -326,8 +338,15 @@ mod tests {
                     let mut h = vec![b'.'; pad];
                     h.extend_from_slice(lit);
                     h.extend(std::iter::repeat_n(b'-', tail));
-                    assert!(t.occurs_portable(&h));
-                    assert!(t.occurs(&h), "{:?} at {pad}", String::from_utf8_lossy(lit));
+                    let want = reference(&literals, &h);
+                    assert!(want.is_some_and(|w| w <= pad));
+                    assert_eq!(t.find_portable(&h), want);
+                    assert_eq!(
+                        t.find(&h),
+                        want,
+                        "{:?} at {pad}",
+                        String::from_utf8_lossy(lit)
+                    );
                 }
             }
         }
@@ -365,8 +384,9 @@ mod tests {
                     .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
                     .collect();
                 let want = reference(&refs, &h);
-                assert_eq!(t.occurs_portable(&h), want, "round {round}");
-                assert_eq!(t.occurs(&h), want, "round {round}");
+                assert_eq!(t.find_portable(&h), want, "round {round}");
+                assert_eq!(t.find(&h), want, "round {round}");
+                assert_eq!(t.occurs(&h), want.is_some(), "round {round}");
             }
         }
     }
@@ -386,16 +406,20 @@ mod tests {
         }
         assert!(anchors.len() > 60);
         let t = Teddy::compile(&anchors).unwrap();
-        let ac = aho_corasick::AhoCorasick::new(&anchors).unwrap();
+        // Leftmost-first: its first match is the one that starts first.
+        let ac = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(&anchors)
+            .unwrap();
         let mut hits = 0;
         for record in records.lines() {
             let r = record.as_bytes();
             for cut in [0, 1, 7, 63, 64, 65, r.len() / 2] {
                 let h = &r[cut.min(r.len())..];
-                let want = ac.is_match(h);
-                assert_eq!(t.occurs(h), want, "{record}");
-                assert_eq!(t.occurs_portable(h), want);
-                hits += usize::from(want);
+                let want = ac.find(h).map(|m| m.start());
+                assert_eq!(t.find(h), want, "{record}");
+                assert_eq!(t.find_portable(h), want);
+                hits += usize::from(want.is_some());
             }
         }
         assert!(hits > 100, "{hits}");

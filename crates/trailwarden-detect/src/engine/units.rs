@@ -233,12 +233,15 @@ impl Matcher {
         // CloudTrail at all (or badly damaged) is then reported line by line, as if nothing
         // were skimmed, instead of passing over as lines without literals.
         let mut after_record = false;
+        // One literal search over the slice answers for every line.
+        let mut screen = self.set.screen(bytes);
         while !rest.is_empty() {
+            let at = bytes.len() - rest.len();
             let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
             let (line, tail) = rest.split_at(end);
             rest = tail;
             let body = line.strip_suffix(b"\n").unwrap_or(line);
-            if after_record && self.skims(body) {
+            if after_record && self.skims(body) && !screen.may_match(at, at + body.len()) {
                 if !out.push(Out::Skimmed) {
                     return false;
                 }
@@ -275,16 +278,16 @@ impl Matcher {
         true
     }
 
-    /// Whether to pass over this NDJSON line ([`super::Detector::with_skim`]), which follows a
-    /// good record: an object no rule can match. Only `{` … `}` qualifies, so that a line cut short (the usual damage: a
-    /// write interrupted, a file still growing) or one that is not an object at all still goes
-    /// to the readers and is reported; what a splitter would skip as too big still is.
+    /// Whether this NDJSON line, which follows a good record, may be passed over
+    /// ([`super::Detector::with_skim`]) if no rule can match it (the caller asks that last).
+    /// Only `{` … `}` qualifies, so that a line cut short (the usual damage: a write
+    /// interrupted, a file still growing) or one that is not an object at all still goes to the
+    /// readers and is reported; what a splitter would skip as too big still is.
     fn skims(&self, body: &[u8]) -> bool {
         self.skim
             && body.first() == Some(&b'{')
             && body.last() == Some(&b'}')
             && body.len() <= self.record_limit
-            && !self.set.may_match(body)
     }
 
     /// A whole input in memory (see the module docs).
