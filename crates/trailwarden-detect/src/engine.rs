@@ -37,7 +37,7 @@ use cwl_filter::Pattern;
 
 use crate::alert::{Alert, ErrorInfo};
 use crate::dedup::{Dedup, IdHasher, DEFAULT_CAPACITY};
-use crate::pipeline::{Pool, Slicer, Unit};
+use crate::pipeline::{Pool, SlicePool, Slicer, Unit};
 use crate::record::{Location, Record};
 use crate::rules::{Rule, RuleId};
 use crate::sink::Sink;
@@ -287,6 +287,7 @@ fn admit(
 /// One thread, one input after the other, cut into units as for the pool (so an NDJSON file is
 /// read in slices, as on more cores).
 fn run_inline(matcher: &Matcher, source: &mut dyn Source, front: &mut Front<'_>) -> io::Result<()> {
+    let buffers = SlicePool::default();
     while let Some(input) = source.next_input() {
         let input = match input {
             Ok(input) => input,
@@ -296,7 +297,7 @@ fn run_inline(matcher: &Matcher, source: &mut dyn Source, front: &mut Front<'_>)
             }
         };
         front.start(input.name.clone());
-        let mut slicer = Slicer::new(input);
+        let mut slicer = Slicer::new(input, &buffers);
         while let Some(unit) = slicer.next_unit() {
             let mut failed = None;
             matcher.decode(unit, &mut |batch| match front.take(batch) {
@@ -335,6 +336,7 @@ fn run_pooled(
     front: &mut Front<'_>,
 ) -> io::Result<()> {
     let max_units = threads * 2 + 2;
+    let buffers = SlicePool::default();
     let mut steps: VecDeque<Step> = VecDeque::new();
     let mut units = 0usize;
     let mut slicer: Option<Slicer> = None;
@@ -364,7 +366,7 @@ fn run_pooled(
                 Some(Err(problem)) => steps.push_back(Step::OpenFailed(problem)),
                 Some(Ok(input)) => {
                     steps.push_back(Step::Start(input.name.clone()));
-                    slicer = Some(Slicer::new(input));
+                    slicer = Some(Slicer::new(input, &buffers));
                 }
             }
         }

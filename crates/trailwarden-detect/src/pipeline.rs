@@ -47,9 +47,67 @@ pub enum Unit {
     /// Complete lines of an NDJSON input, starting at line `first_line` (1-based).
     Slice {
         name: Arc<str>,
-        bytes: Vec<u8>,
+        bytes: SliceBytes,
         first_line: u64,
     },
+}
+
+/// Slice buffers handed back by units once decoded, for the next slices. A fresh megabyte per
+/// slice cost page faults, zeroing and unmapping in the kernel — a tenth of the CPU time of a
+/// two-core NDJSON run (bench/RESULTS.md, step 4) — and kept the buffers cold in the caches.
+#[derive(Clone, Debug, Default)]
+pub struct SlicePool(Arc<Mutex<Vec<Vec<u8>>>>);
+
+/// Buffers kept at most: the units in flight on two cores, and a few more.
+const POOLED: usize = 8;
+
+impl SlicePool {
+    fn get(&self) -> Vec<u8> {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|mut pool| pool.pop())
+            .unwrap_or_default()
+    }
+
+    fn put(&self, mut buf: Vec<u8>) {
+        buf.clear();
+        if let Ok(mut pool) = self.0.lock() {
+            if pool.len() < POOLED {
+                pool.push(buf);
+            }
+        }
+    }
+}
+
+/// The bytes of a [`Unit::Slice`]; the buffer goes back to its pool when dropped.
+#[derive(Debug)]
+pub struct SliceBytes {
+    bytes: Vec<u8>,
+    pool: SlicePool,
+}
+
+impl SliceBytes {
+    /// The buffer itself (not handed back).
+    pub fn into_vec(mut self) -> Vec<u8> {
+        std::mem::take(&mut self.bytes)
+    }
+}
+
+impl std::ops::Deref for SliceBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+impl Drop for SliceBytes {
+    fn drop(&mut self) {
+        let buf = std::mem::take(&mut self.bytes);
+        if buf.capacity() > 0 {
+            self.pool.put(buf);
+        }
+    }
 }
 
 /// Cuts an input into [`Unit`]s. Only complete, uncompressed [`Layout::Lines`] inputs are sliced;
@@ -58,15 +116,18 @@ pub struct Slicer {
     input: Option<Input>,
     /// Bytes read past the last complete line.
     carry: Vec<u8>,
+    pool: SlicePool,
     next_line: u64,
     started: bool,
 }
 
 impl Slicer {
-    pub fn new(input: Input) -> Slicer {
+    /// Slices `input` into buffers from `pool` (shared by the inputs of a run).
+    pub fn new(input: Input, pool: &SlicePool) -> Slicer {
         Slicer {
             input: Some(input),
             carry: Vec::new(),
+            pool: pool.clone(),
             next_line: 1,
             started: false,
         }
@@ -83,7 +144,12 @@ impl Slicer {
             });
         }
         // Read until the slice size is reached with a newline in it, or the input ends.
-        let mut buf = std::mem::take(&mut self.carry);
+        let mut buf = self.pool.get();
+        // Room for a carried line and a slice read: a reused buffer is not grown again (unless
+        // a line is longer than a slice).
+        buf.reserve(self.carry.len().max(SLICE) + SLICE);
+        buf.extend_from_slice(&self.carry);
+        self.carry.clear();
         loop {
             let have = buf.len();
             if (have >= SLICE && memchr::memrchr(b'\n', &buf).is_some()) || have > LONG_LINE {
@@ -112,7 +178,8 @@ impl Slicer {
             // A line longer than LONG_LINE: stream the rest (the decoder bounds the record).
             return Some(self.rest_after(input, buf));
         };
-        self.carry = buf.split_off(cut + 1);
+        self.carry.extend_from_slice(&buf[cut + 1..]);
+        buf.truncate(cut + 1);
         let unit = self.slice(&input, buf);
         self.input = Some(input);
         Some(unit)
@@ -123,7 +190,10 @@ impl Slicer {
         self.next_line += memchr::memchr_iter(b'\n', &bytes).count() as u64;
         Unit::Slice {
             name: input.name.clone(),
-            bytes,
+            bytes: SliceBytes {
+                bytes,
+                pool: self.pool.clone(),
+            },
             first_line,
         }
     }
@@ -206,5 +276,61 @@ impl<T: Send + 'static> Drop for Pool<T> {
     /// when its receiver is gone. So a scope can join them, even after an early return.
     fn drop(&mut self) {
         self.jobs = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slices(input: Input, pool: &SlicePool) -> Slicer {
+        Slicer::new(input, pool)
+    }
+
+    fn pooled(pool: &SlicePool) -> usize {
+        pool.0.lock().unwrap().len()
+    }
+
+    /// A slice's buffer, once dropped, carries the next slice; lines and their numbers are
+    /// unchanged by the reuse (the carried partial line included).
+    #[test]
+    fn slice_buffers_are_reused_and_keep_the_lines() {
+        let line = format!("{{\"pad\":\"{}\"}}\n", "x".repeat(1000));
+        let lines = 3 * SLICE / line.len();
+        let body = line.repeat(lines);
+        let pool = SlicePool::default();
+        let mut slicer = slices(
+            Input {
+                name: Arc::from("t.ndjson"),
+                reader: Box::new(io::Cursor::new(body.clone().into_bytes())),
+                layout: Layout::Lines,
+                complete: true,
+            },
+            &pool,
+        );
+        let mut got = Vec::new();
+        let mut next_line = 1;
+        let mut buffers = Vec::new();
+        while let Some(unit) = slicer.next_unit() {
+            let Unit::Slice {
+                bytes, first_line, ..
+            } = unit
+            else {
+                panic!("an NDJSON file is sliced");
+            };
+            assert_eq!(first_line, next_line);
+            next_line += bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+            buffers.push(bytes.as_ptr());
+            got.extend_from_slice(&bytes);
+            // The pool's one buffer is out with this slice, and back once it is dropped.
+            assert_eq!(pooled(&pool), 0);
+            drop(bytes);
+            assert_eq!(pooled(&pool), 1);
+        }
+        assert_eq!(got, body.as_bytes());
+        assert_eq!(next_line, lines as u64 + 1);
+        assert!(buffers.len() >= 3, "{}", buffers.len());
+        // Every slice after the first was read into the first one's buffer, handed back.
+        assert!(buffers.iter().all(|&b| b == buffers[0]));
     }
 }

@@ -115,7 +115,7 @@ impl Matcher {
                 bytes,
                 first_line,
             } => {
-                let d = Decoder::lines_slice(name, bytes, first_line, self.record_limit);
+                let d = Decoder::lines_slice(name, bytes.into_vec(), first_line, self.record_limit);
                 self.exact(d, &mut buf, &mut out);
             }
         }
