@@ -7,7 +7,8 @@
 #   DETECT_BIN=target/debug/trailwarden bench/detect.sh --size 10M --runs 1   # try the script
 #
 # In one run, on the same corpus, it times (best of --runs; /usr/bin/time for wall time and peak RSS):
-#   - trailwarden detect over the NDJSON file: the 15 CIS v3.0.0 patterns, then + 50 custom rules
+#   - trailwarden detect over the NDJSON file: the 15 CIS v3.0.0 patterns (also with --read-all,
+#     one core: no line skimmed), then + 50 custom rules
 #     (bench/detect/rules50.toml), pinned to one core (`taskset -c <last core>`; detect has no
 #     thread knob) and on all cores. Every one-core run, baselines included, is pinned to the same
 #     core, the last: on the 2-core VMs of this project core 0 also takes the interrupts and kernel
@@ -16,7 +17,7 @@
 #   - jq with the same 15 patterns (bench/detect/cis15.jq), a plain Python `json` loop
 #     (bench/detect/cis15.py), both single-threaded;
 #   - decompression alone: zcat over the .json.gz tree, one core and all cores (xargs -P).
-# Then checks that trailwarden (NDJSON and .json.gz), Python and jq report the same
+# Then checks that trailwarden (NDJSON skimmed and --read-all, .json.gz), Python and jq report the same
 # (control, eventID) pairs. MB = 10^6 bytes; MB/s are of uncompressed JSON.
 # The table and verdicts are printed and written to bench/out/detect-<size>/results.md.
 set -euo pipefail
@@ -125,6 +126,8 @@ find "$s3" -name '*.json.gz' -print0 | sort -z >"$gzlist"
 echo "== timing ($runs run(s) each; best and median wall time)"
 measure tw_nd_1 "trailwarden detect, NDJSON, 15 CIS" 1 "$nd_bytes" "$work/tw-nd.jsonl" "0 1" "${tw[@]}" "$nd"
 measure tw_nd_n "trailwarden detect, NDJSON, 15 CIS" "$cores" "$nd_bytes" "$work/tw-nd.jsonl" "0 1" "${tw[@]}" "$nd"
+# Every line read and validated (no skimming): what `--read-all` costs.
+measure tw_ndall_1 "trailwarden detect --read-all, NDJSON, 15 CIS" 1 "$nd_bytes" "$work/tw-ndall.jsonl" "0 1" "${tw[@]}" --read-all "$nd"
 measure tw_nd65_1 "trailwarden detect, NDJSON, 15 CIS + 50 rules" 1 "$nd_bytes" /dev/null "0 1" "${tw[@]}" "${rules[@]}" "$nd"
 measure tw_nd65_n "trailwarden detect, NDJSON, 15 CIS + 50 rules" "$cores" "$nd_bytes" /dev/null "0 1" "${tw[@]}" "${rules[@]}" "$nd"
 measure tw_gz_1 "trailwarden detect, .json.gz tree, 15 CIS" 1 "$gz_json_bytes" "$work/tw-gz.jsonl" "0 1" "${tw[@]}" "$s3"
@@ -140,6 +143,7 @@ echo "- load average after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$res"
 echo "== correctness: (control, eventID) pairs"
 jq -r '"\(.control)\t\(.event_id)"' "$work/tw-nd.jsonl" | sort >"$work/tw-nd.tsv"
 jq -r '"\(.control)\t\(.event_id)"' "$work/tw-gz.jsonl" | sort >"$work/tw-gz.tsv"
+jq -r '"\(.control)\t\(.event_id)"' "$work/tw-ndall.jsonl" | sort >"$work/tw-ndall.tsv"
 sort -o "$work/jq.tsv" "$work/jq.tsv"
 sort -o "$work/py.tsv" "$work/py.tsv"
 {
@@ -155,7 +159,7 @@ sort -o "$work/py.tsv" "$work/py.tsv"
     echo "| all | $(wc -l <"$work/tw-nd.tsv") | $(wc -l <"$work/tw-gz.tsv") | $(wc -l <"$work/py.tsv") | $(wc -l <"$work/jq.tsv") |"
 } | tee -a "$res"
 same=yes
-for other in tw-gz py jq; do
+for other in tw-ndall tw-gz py jq; do
     if ! cmp -s "$work/tw-nd.tsv" "$work/$other.tsv"; then
         same=no
         echo "DIFFERENCE trailwarden NDJSON vs $other (first 20 lines of diff):"
