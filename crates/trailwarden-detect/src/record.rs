@@ -140,7 +140,10 @@ impl Record {
     /// Parses validated record bytes (a [`RawRecord`]'s, or a line the fast read vouched for).
     /// `None` only if they are not a JSON object, which the decoder has already ruled out.
     pub fn parse(bytes: &[u8], location: Location) -> Option<Record> {
-        match serde_json::from_slice::<Value>(bytes) {
+        // One UTF-8 check of the whole record, then serde on a `str`: `from_slice` checks every
+        // string on its own, which cost more (invalid UTF-8 fails either way).
+        let text = std::str::from_utf8(bytes).ok()?;
+        match serde_json::from_str::<Value>(text) {
             Ok(v @ Value::Object(_)) => Some(Record::new(v, location)),
             _ => None,
         }
