@@ -202,6 +202,10 @@ fn anchor(cnf: &[Vec<u32>], lits: &[String]) -> usize {
 /// Anchors matter: CIS 4.8 requires `s3.amazonaws.com` *and* one of ten bucket-policy event
 /// names; searching the service name would send every S3 data event (a third of real traffic) on.
 ///
+/// An escape that might spell a literal is searched for in the same pass, as one more anchor:
+/// `\u`, or any backslash when some literal holds a character a two-byte escape can produce
+/// (see the module docs).
+///
 /// A message with an anchor goes on whole: every pattern is a candidate, decided by the exact
 /// evaluation. Until step 4 of bench/RESULTS.md a second, overlapping Aho-Corasick search then
 /// checked every pattern's other clauses; it ruled out too few messages (most that hold an
@@ -213,14 +217,9 @@ pub struct Prefilter {
     first: Option<First>,
     /// Patterns in the set.
     len: usize,
-    /// Some literal holds a character a two-byte escape can produce.
-    special: bool,
     /// Some pattern has no requirement ([`Prefilter::has_unconstrained`]), or nothing can be
-    /// filtered (no literal at all, or no searcher could be built).
+    /// filtered (no searcher could be built).
     unconstrained: bool,
-    /// `\u`, searched in every message with a backslash (built once: `memmem::find` would build
-    /// a searcher per call).
-    unicode_escape: memchr::memmem::Finder<'static>,
 }
 
 impl Prefilter {
@@ -249,10 +248,12 @@ impl Prefilter {
         let special = lits
             .iter()
             .any(|l| l.chars().any(|c| matches!(c, '"' | '\\' | '/') || c < ' '));
+        let escape = String::from(if special { "\\" } else { "\\u" });
         let mut anchors: Vec<&String> = compiled
             .iter()
             .flatten()
             .flat_map(|cnf| cnf[anchor(cnf, &lits)].iter().map(|&l| &lits[l as usize]))
+            .chain([&escape])
             .collect();
         anchors.sort();
         anchors.dedup();
@@ -266,17 +267,11 @@ impl Prefilter {
             })
             .map(|(_, l)| *l)
             .collect();
-        let first = if reduced.is_empty() {
-            None
-        } else {
-            First::new(&reduced)
-        };
+        let first = First::new(&reduced);
         Prefilter {
             unconstrained: first.is_none() || compiled.iter().any(Option::is_none),
             first,
             len: reqs.len(),
-            special,
-            unicode_escape: memchr::memmem::Finder::new(b"\\u"),
         }
     }
 
@@ -285,28 +280,15 @@ impl Prefilter {
         self.unconstrained
     }
 
-    /// False only when no pattern can match `message`: the backslash test and the anchor
-    /// search. Whenever it is true, every pattern is a candidate.
+    /// False only when no pattern can match `message`: the anchor search (escapes included).
+    /// Whenever it is true, every pattern is a candidate.
     pub fn may_match(&self, message: &[u8]) -> bool {
         if self.len == 0 {
             return false;
         }
-        let Some(first) = &self.first else {
-            return true;
-        };
-        if self.unconstrained || first.occurs(message) {
-            return true;
-        }
-        self.escape(message).is_some()
-    }
-
-    /// Where the first escape that might spell an anchor literal starts: any backslash when
-    /// some literal holds a character a two-byte escape can produce, else a `\u`.
-    fn escape(&self, message: &[u8]) -> Option<usize> {
-        if self.special {
-            memchr::memchr(b'\\', message)
-        } else {
-            self.unicode_escape.find(message)
+        match &self.first {
+            Some(first) if !self.unconstrained => first.occurs(message),
+            _ => true,
         }
     }
 
@@ -317,58 +299,40 @@ impl Prefilter {
             prefilter: self,
             bytes,
             anchor: 0,
-            escape: 0,
             anchor_known: false,
-            escape_known: false,
         }
     }
 }
 
-/// See [`Prefilter::screen`]. It keeps the next anchor and the next escape at or after the
-/// message last asked about, and searches again only once a message starts past one.
+/// See [`Prefilter::screen`]. It keeps the next anchor at or after the message last asked
+/// about, and searches again only once a message starts past it.
 #[derive(Debug)]
 pub struct Screen<'a> {
     prefilter: &'a Prefilter,
     bytes: &'a [u8],
     /// Where the next anchor occurrence starts (`bytes.len()`: none), once known.
     anchor: usize,
-    escape: usize,
     anchor_known: bool,
-    escape_known: bool,
 }
 
 impl Screen<'_> {
-    /// `may_match(&bytes[start..end])`, give or take: true whenever that is true (an anchor, or
-    /// an escape, that lies in the message starts in it), and also when one starts in it but
-    /// runs past its end. Messages must be asked about in order: `start` never goes back.
+    /// `may_match(&bytes[start..end])`, give or take: true whenever that is true (an anchor that
+    /// lies in the message starts in it), and also when one starts in it but runs past its end. Messages must be asked about in order: `start` never goes back.
     pub fn may_match(&mut self, start: usize, end: usize) -> bool {
         let pf = self.prefilter;
         if pf.len == 0 {
             return false;
         }
-        let Some(first) = &pf.first else {
-            return true;
+        let first = match &pf.first {
+            Some(first) if !pf.unconstrained => first,
+            _ => return true,
         };
-        if pf.unconstrained {
-            return true;
-        }
-        let rest = |from: usize| self.bytes.get(from..).unwrap_or_default();
         if !self.anchor_known || self.anchor < start {
-            self.anchor = first
-                .find(rest(start))
-                .map_or(self.bytes.len(), |i| start + i);
+            let rest = self.bytes.get(start..).unwrap_or_default();
+            self.anchor = first.find(rest).map_or(self.bytes.len(), |i| start + i);
             self.anchor_known = true;
         }
-        if self.anchor < end {
-            return true;
-        }
-        if !self.escape_known || self.escape < start {
-            self.escape = pf
-                .escape(rest(start))
-                .map_or(self.bytes.len(), |i| start + i);
-            self.escape_known = true;
-        }
-        self.escape < end
+        self.anchor < end
     }
 }
 

@@ -5,7 +5,7 @@
 //! form on AVX2); this one takes 64, the width of an AVX-512 register, and is used when the CPU
 //! has AVX-512 BW.
 //!
-//! The algorithm is Teddy's (Hyperscan's literal matcher). Literals are sorted and cut into 8
+//! The algorithm is Teddy's (Hyperscan's literal matcher). Literals are sorted and cut into 16
 //! buckets. For each of the first four bytes of a literal (the fingerprint), two 16-entry tables map the
 //! byte's low and high nibble to the set of buckets (one bit each) that accept that byte there. A
 //! 64-byte window is looked up at offsets 0..4 with byte shuffles; the AND of all lookups has bit
@@ -107,14 +107,29 @@ impl Teddy {
         // bucket's accepted bytes few, and so its false candidates.
         sorted.sort_unstable();
         sorted.dedup();
-        let per_bucket = sorted.len().div_ceil(BUCKETS);
+        // A literal shorter than the fingerprint accepts any byte past its end, and so would
+        // every literal of its bucket: `\u` among ten event names made the search 35 times more
+        // candidates to check. Each such literal gets a bucket of its own while there are enough.
+        let short = sorted.iter().filter(|l| l.len() < FINGERPRINT).count();
+        let own = if short < BUCKETS { short } else { 0 };
+        let (alone, shared): (Vec<&[u8]>, Vec<&[u8]>) = if own > 0 {
+            sorted.iter().partition(|l| l.len() < FINGERPRINT)
+        } else {
+            (Vec::new(), sorted)
+        };
+        let per_bucket = shared.len().div_ceil(BUCKETS - own).max(1);
         let mut t = Teddy {
             lo: [[[0; 16]; FINGERPRINT]; 2],
             hi: [[[0; 16]; FINGERPRINT]; 2],
             buckets: vec![Vec::new(); BUCKETS],
         };
-        for (i, lit) in sorted.iter().enumerate() {
-            let bucket = i / per_bucket;
+        let placed = alone.iter().enumerate().chain(
+            shared
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (own + i / per_bucket, l)),
+        );
+        for (bucket, lit) in placed {
             let (half, bit) = (bucket / 8, 1u8 << (bucket % 8));
             let (lo, hi) = (&mut t.lo[half], &mut t.hi[half]);
             for k in 0..FINGERPRINT {
@@ -448,6 +463,28 @@ mod tests {
             }
         }
         assert!(hits > 100, "{hits}");
+    }
+
+    /// A literal shorter than the fingerprint has a bucket of its own while there are enough,
+    /// and finding still finds everything (`finds_every_literal_everywhere` mixes lengths too).
+    #[test]
+    fn short_literals_get_buckets_of_their_own() {
+        let mut lits: Vec<String> = (0..40).map(|i| format!("Event{i:02}Name")).collect();
+        lits.push("\\u".into());
+        lits.push("ab".into());
+        let t = Teddy::compile(&lits).unwrap();
+        for short in [&b"\\u"[..], b"ab"] {
+            let bucket = t
+                .buckets
+                .iter()
+                .find(|b| b.iter().any(|l| &*l.bytes == short))
+                .unwrap();
+            assert_eq!(bucket.len(), 1);
+        }
+        assert_eq!(t.buckets.iter().map(Vec::len).sum::<usize>(), 42);
+        assert_eq!(t.find(b"xx\\u0041 Event07Name"), Some(2));
+        assert_eq!(t.find(b"..Event39Name"), Some(2));
+        assert_eq!(t.find(b"Event40Name"), None);
     }
 
     #[test]
