@@ -584,6 +584,16 @@ mod tests {
         finished: Vec<(String, bool)>,
     }
 
+    /// Runs `d` over `source`: the `eventID` of each alert, and each problem as text.
+    fn ids_and_problems(d: &mut Detector, source: &mut Fake) -> (Vec<String>, Vec<String>) {
+        let mut alerts: Vec<Alert> = Vec::new();
+        let mut problems = Vec::new();
+        d.run(source, &mut alerts, &mut |p| problems.push(p.to_string()))
+            .unwrap();
+        let ids = alerts.into_iter().filter_map(|a| a.event_id).collect();
+        (ids, problems)
+    }
+
     impl Source for Fake {
         fn next_input(&mut self) -> Option<Result<Input, Problem>> {
             if self.inputs.is_empty() {
@@ -772,13 +782,7 @@ mod tests {
                 ],
                 finished: Vec::new(),
             };
-            let mut alerts: Vec<Alert> = Vec::new();
-            let mut problems = Vec::new();
-            d.run(&mut source, &mut alerts, &mut |p| {
-                problems.push(p.to_string())
-            })
-            .unwrap();
-            let ids: Vec<String> = alerts.into_iter().filter_map(|a| a.event_id).collect();
+            let (ids, problems) = ids_and_problems(&mut d, &mut source);
             (ids, problems, d.stats.clone(), source.finished)
         };
         let (ids, problems, stats, finished) = run(1);
@@ -844,13 +848,7 @@ mod tests {
                 inputs: vec![("t.ndjson", body.clone())],
                 finished: Vec::new(),
             };
-            let mut alerts: Vec<Alert> = Vec::new();
-            let mut problems = Vec::new();
-            d.run(&mut source, &mut alerts, &mut |p| {
-                problems.push(p.to_string())
-            })
-            .unwrap();
-            let ids: Vec<String> = alerts.into_iter().filter_map(|a| a.event_id).collect();
+            let (ids, problems) = ids_and_problems(&mut d, &mut source);
             (ids, problems, d.stats.clone())
         };
         let (ids, problems, stats) = run(true);
