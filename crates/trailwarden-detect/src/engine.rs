@@ -110,9 +110,14 @@ enum Out {
         time: Option<i64>,
         alerts: Vec<Alert>,
     },
+    /// This many records in a row that raise no alert and need no admission check (no window
+    /// set): only counted. Most records are; one `Out` for a run of them keeps the engine's
+    /// thread, and the channels to it, out of the workers' way.
+    Quiet(u64),
     Skipped,
-    /// An NDJSON line no rule can match, not read ([`Detector::with_skim`]).
-    Skimmed,
+    /// This many NDJSON lines in a row that no rule can match, not read
+    /// ([`Detector::with_skim`]).
+    Skimmed(u64),
     Problem(Problem),
     /// A live input has nothing more for now: the sink shows what it has ([`Sink::idle`]).
     Idle,
@@ -421,7 +426,8 @@ impl Front<'_> {
                     }
                 }
                 Out::Skipped => self.stats.ignored += 1,
-                Out::Skimmed => self.stats.skimmed += 1,
+                Out::Quiet(n) => self.stats.records += n,
+                Out::Skimmed(n) => self.stats.skimmed += n,
                 Out::Idle => self.sink.idle()?,
                 Out::Problem(problem) => {
                     self.stats.problems += 1;

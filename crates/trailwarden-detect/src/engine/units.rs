@@ -34,9 +34,31 @@ struct Batches<'e> {
 }
 
 impl Batches<'_> {
-    /// False once nobody listens any more: the unit should stop.
+    /// False once nobody listens any more: the unit should stop. A quiet record (no alert, no
+    /// time to check) or a skimmed line joins the run of its kind just before it, if any.
     fn push(&mut self, out: Out) -> bool {
         self.fresh = true;
+        let out = match (out, self.batch.last_mut()) {
+            (
+                Out::Record {
+                    id: None,
+                    time: None,
+                    alerts,
+                },
+                last,
+            ) if alerts.is_empty() => match last {
+                Some(Out::Quiet(n)) => {
+                    *n += 1;
+                    return true;
+                }
+                _ => Out::Quiet(1),
+            },
+            (Out::Skimmed(k), Some(Out::Skimmed(n))) => {
+                *n += k;
+                return true;
+            }
+            (out, _) => out,
+        };
         self.batch.push(out);
         self.batch.len() < BATCH || self.send()
     }
@@ -242,7 +264,7 @@ impl Matcher {
             rest = tail;
             let body = line.strip_suffix(b"\n").unwrap_or(line);
             if after_record && self.skims(body) && !screen.may_match(at, at + body.len()) {
-                if !out.push(Out::Skimmed) {
+                if !out.push(Out::Skimmed(1)) {
                     return false;
                 }
                 line_no += 1;
@@ -324,5 +346,68 @@ impl Matcher {
             complete: true,
         };
         self.exact(Decoder::new(input, self.record_limit), buf, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Quiet records and skimmed lines go out as runs: a whole batch's worth is one `Out`, and
+    /// anything else between them keeps its place.
+    #[test]
+    fn quiet_records_and_skimmed_lines_are_sent_as_runs() {
+        let mut sent: Vec<Vec<Out>> = Vec::new();
+        let mut emit = |batch: Vec<Out>| {
+            sent.push(batch);
+            true
+        };
+        let mut out = Batches {
+            batch: Vec::new(),
+            emit: &mut emit,
+            fresh: false,
+        };
+        let quiet = || Out::Record {
+            id: None,
+            time: None,
+            alerts: Vec::new(),
+        };
+        for _ in 0..3 * BATCH {
+            assert!(out.push(quiet()));
+        }
+        assert!(out.push(Out::Skipped));
+        for _ in 0..BATCH {
+            assert!(out.push(Out::Skimmed(1)));
+        }
+        // A record with a time to check (a window is set) is not quiet.
+        assert!(out.push(Out::Record {
+            id: None,
+            time: Some(0),
+            alerts: Vec::new(),
+        }));
+        assert!(out.push(quiet()));
+        out.finish();
+        let runs: Vec<String> = sent
+            .iter()
+            .flatten()
+            .map(|o| match o {
+                Out::Quiet(n) => format!("quiet {n}"),
+                Out::Skimmed(n) => format!("skimmed {n}"),
+                Out::Skipped => "skipped".into(),
+                Out::Record { .. } => "record".into(),
+                _ => "other".into(),
+            })
+            .collect();
+        assert_eq!(
+            runs,
+            [
+                format!("quiet {}", 3 * BATCH),
+                "skipped".into(),
+                format!("skimmed {BATCH}"),
+                "record".into(),
+                "quiet 1".into()
+            ]
+        );
+        assert_eq!(sent.len(), 1);
     }
 }
