@@ -620,6 +620,7 @@ mod tests {
                 reader: Box::new(Cursor::new(body.into_bytes())),
                 layout,
                 complete: true,
+                file: None,
             }))
         }
         fn finished(&mut self, name: &str, clean: bool) {
@@ -660,6 +661,7 @@ mod tests {
                     reader: Box::new(pipe),
                     layout: self.1,
                     complete: false,
+                    file: None,
                 }))
             }
         }
@@ -822,6 +824,81 @@ mod tests {
             ]
         );
         assert_eq!(run(4), (ids, problems, stats, finished));
+    }
+
+    /// An NDJSON file is cut by offset and read by the workers (`pipeline::Range`); the same
+    /// bytes from a reader are sliced as they are read on the engine's thread. Both give the same
+    /// alerts with the same locations (line numbers counted across ranges read in parallel), the
+    /// same problems and the same counts, on one thread and on three; only which lines are
+    /// skimmed depends on where the cuts fall (the first line of a slice is always read).
+    #[test]
+    fn a_file_cut_by_offset_reads_as_the_same_bytes_from_a_reader() {
+        let mut rng = fastrand::Rng::with_seed(11);
+        let mut body = String::new();
+        for i in 0..9_000usize {
+            if i % 700 == 350 {
+                body.push_str("{\"eventName\": not json\n");
+                continue;
+            }
+            let name = ["StopLogging", "DescribeInstances", "DeleteTrail"][i % 3];
+            let pad = "x".repeat(rng.usize(0..1200));
+            body.push_str(&format!(
+                "{{\"eventName\":\"{name}\",\"eventID\":\"id-{i}\",\"pad\":\"{pad}\"}}\n"
+            ));
+        }
+        body.push_str("{\"eventName\":\"StopLogging\",\"eventID\":\"no-newline\"}");
+        assert!(body.len() > 4 * crate::pipeline::SLICE);
+        let path =
+            std::env::temp_dir().join(format!("tw-engine-{}-cut.ndjson", std::process::id()));
+        std::fs::write(&path, &body).unwrap();
+        let name: &'static str = Box::leak(path.display().to_string().into_boxed_str());
+        let run = |source: &mut dyn Source, threads: usize, skim: bool| {
+            let rules = vec![
+                Rule::control("4.5", "trail", "{ $.eventName = StopLogging }").unwrap(),
+                Rule::control("4.6", "deleted", "{ $.eventName = DeleteTrail }").unwrap(),
+            ];
+            let mut d = Detector::new(rules).with_threads(threads).with_skim(skim);
+            let mut alerts: Vec<Alert> = Vec::new();
+            let mut problems = Vec::new();
+            d.run(source, &mut alerts, &mut |p| problems.push(p.to_string()))
+                .unwrap();
+            let alerts: Vec<String> = alerts
+                .iter()
+                .map(|a| format!("{} {:?} {}", a.rule_label(), a.event_id, a.location))
+                .collect();
+            (alerts, problems, d.stats.clone())
+        };
+        let from_reader = |threads, skim| {
+            let mut source = Fake {
+                inputs: vec![(name, body.clone())],
+                finished: Vec::new(),
+            };
+            run(&mut source, threads, skim)
+        };
+        let from_file =
+            |threads, skim| run(&mut crate::source::FsSource::new([&path]), threads, skim);
+        let (alerts, problems, stats) = from_reader(1, false);
+        assert_eq!(alerts.len(), 6_000 - 9 + 1, "{stats:?}");
+        assert_eq!(
+            alerts.last().map(String::as_str),
+            Some(format!("4.5 Some(\"no-newline\") {name}:9001").as_str())
+        );
+        assert_eq!(problems.len(), 5 + 1, "five shown, then how many more");
+        for threads in [1, 3] {
+            assert_eq!(
+                from_file(threads, false),
+                (alerts.clone(), problems.clone(), stats.clone())
+            );
+            let (a, p, s) = from_file(threads, true);
+            assert_eq!(
+                (a, p),
+                (alerts.clone(), problems.clone()),
+                "{threads} threads, skimmed"
+            );
+            assert_eq!(s.records + s.skimmed, stats.records);
+            assert!(s.skimmed > 2_500, "{s:?}");
+        }
+        let _ = std::fs::remove_file(&path);
     }
 
     /// What skimming passes over, what it leaves to the readers, and that it changes no alert.

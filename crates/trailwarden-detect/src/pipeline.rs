@@ -17,10 +17,21 @@
 //!   (line numbers carry over). A line longer than [`LONG_LINE`] stops the slicing and the rest
 //!   of the input becomes one streamed unit.
 //!
+//! An NDJSON *file* ([`Input::file`]) is cut without being read: the engine's thread looks at a
+//! few kilobytes around each cut for a newline, and the worker reads its own [`Range`] of the
+//! file. Reading — the kernel copying the page cache, a fifth of the work on one core — then
+//! happens on every core instead of on the one thread everything waits for (two cores scaled
+//! 1.5× before, bench/RESULTS.md step 5). A range's first line number depends on the lines of
+//! the ranges before it, which the workers count as they read: each range learns its number
+//! from the one before and hands on its own plus its count before it decodes anything, so the
+//! workers wait on each other only for a count (`ranges.rs`).
+//!
 //! Memory is bounded: the engine keeps at most `2 × threads + 2` units in flight, and each unit's
 //! results go through a bounded channel of batches, so a worker ahead of the engine's thread waits.
 //! Deadlock is impossible because units are taken from the queue in order: the unit the engine's
-//! thread waits for was taken before any later one, by a worker that only ever waits on it.
+//! thread waits for was taken before any later one, by a worker that only ever waits on it, or
+//! (a range) first on the line count of the range before, taken earlier still and handed on
+//! before that range's worker waits on anything else.
 
 use std::io::{self, Read};
 use std::sync::mpsc::{self, Receiver, SyncSender};
@@ -29,6 +40,9 @@ use std::sync::{Arc, Mutex};
 use crate::source::decode::GZIP_MAGIC;
 use crate::source::whole::Failing;
 use crate::source::{Input, Layout};
+
+mod ranges;
+pub use ranges::{FileSlicer, Range};
 
 /// The size of an NDJSON slice: big enough that a unit's fixed costs vanish, small enough that
 /// two cores get many units from one file.
@@ -50,6 +64,8 @@ pub enum Unit {
         bytes: SliceBytes,
         first_line: u64,
     },
+    /// Complete lines of an NDJSON file, not read yet: [`Range::read`] makes it a `Slice`.
+    Range(Range),
 }
 
 /// Slice buffers handed back by units once decoded, for the next slices. A fresh megabyte per
@@ -70,8 +86,9 @@ impl SlicePool {
             .unwrap_or_default()
     }
 
-    fn put(&self, mut buf: Vec<u8>) {
-        buf.clear();
+    /// The buffer keeps its length: a [`Range`] read resizes it to the range, and zeroes only
+    /// what it grows by.
+    fn put(&self, buf: Vec<u8>) {
         if let Ok(mut pool) = self.0.lock() {
             if pool.len() < POOLED {
                 pool.push(buf);
@@ -110,9 +127,38 @@ impl Drop for SliceBytes {
     }
 }
 
-/// Cuts an input into [`Unit`]s. Only complete, uncompressed [`Layout::Lines`] inputs are sliced;
-/// anything else is one [`Unit::Stream`].
-pub struct Slicer {
+/// Cuts an input into [`Unit`]s. Only complete, uncompressed [`Layout::Lines`] inputs are sliced
+/// (files by offset, other inputs as they are read); anything else is one [`Unit::Stream`].
+pub enum Slicer {
+    Reader(Reader),
+    File(FileSlicer),
+}
+
+impl Slicer {
+    /// Slices `input` into buffers from `pool` (shared by the inputs of a run).
+    pub fn new(mut input: Input, pool: &SlicePool) -> Slicer {
+        if input.layout == Layout::Lines && input.complete {
+            if let Some(file) = input.file.take() {
+                match FileSlicer::new(input, file, pool) {
+                    Ok(slicer) => return Slicer::File(slicer),
+                    Err(back) => input = back,
+                }
+            }
+        }
+        Slicer::Reader(Reader::new(input, pool))
+    }
+
+    /// The next unit of this input; `None` when it is exhausted.
+    pub fn next_unit(&mut self) -> Option<Unit> {
+        match self {
+            Slicer::Reader(r) => r.next_unit(),
+            Slicer::File(f) => f.next_unit(),
+        }
+    }
+}
+
+/// Slices an input by reading it on the engine's thread.
+pub struct Reader {
     input: Option<Input>,
     /// Bytes read past the last complete line.
     carry: Vec<u8>,
@@ -121,10 +167,9 @@ pub struct Slicer {
     started: bool,
 }
 
-impl Slicer {
-    /// Slices `input` into buffers from `pool` (shared by the inputs of a run).
-    pub fn new(input: Input, pool: &SlicePool) -> Slicer {
-        Slicer {
+impl Reader {
+    fn new(input: Input, pool: &SlicePool) -> Reader {
+        Reader {
             input: Some(input),
             carry: Vec::new(),
             pool: pool.clone(),
@@ -133,8 +178,7 @@ impl Slicer {
         }
     }
 
-    /// The next unit of this input; `None` when it is exhausted.
-    pub fn next_unit(&mut self) -> Option<Unit> {
+    fn next_unit(&mut self) -> Option<Unit> {
         let mut input = self.input.take()?;
         // A live input is not cut: a slice would wait for a megabyte of it.
         if input.layout != Layout::Lines || !input.complete {
@@ -145,6 +189,7 @@ impl Slicer {
         }
         // Read until the slice size is reached with a newline in it, or the input ends.
         let mut buf = self.pool.get();
+        buf.clear();
         // Room for a carried line and a slice read: a reused buffer is not grown again (unless
         // a line is longer than a slice).
         buf.reserve(self.carry.len().max(SLICE) + SLICE);
@@ -305,6 +350,7 @@ mod tests {
                 reader: Box::new(io::Cursor::new(body.clone().into_bytes())),
                 layout: Layout::Lines,
                 complete: true,
+                file: None,
             },
             &pool,
         );

@@ -103,34 +103,47 @@ impl Matcher {
             emit,
             fresh: false,
         };
-        let mut buf = Buffers::default();
+        self.unit(unit, &mut Buffers::default(), &mut out);
+        out.finish();
+    }
+
+    fn unit(&self, unit: Unit, buf: &mut Buffers, out: &mut Batches<'_>) {
         match unit {
+            // A range of a file is read here, on the worker; what it reads is a slice (or the
+            // rest of the file, streamed).
+            Unit::Range(range) => match range.read() {
+                Ok(Some(unit)) => self.unit(unit, buf, out),
+                Ok(None) => {}
+                Err(problem) => {
+                    out.push(Out::Problem(problem));
+                }
+            },
             Unit::Slice {
                 name,
                 bytes,
                 first_line,
             } if self.fast => {
-                self.lines(&name, &bytes, first_line, &mut buf, &mut out);
+                self.lines(&name, &bytes, first_line, buf, out);
             }
             // (`continuing_at(1)` is a new decoder's own state.)
             Unit::Stream { input, first_line } if !input.complete => {
                 let d = Decoder::new(input, self.record_limit).continuing_at(first_line);
-                self.live(d, &mut buf, &mut out);
+                self.live(d, buf, out);
             }
             Unit::Stream {
                 input,
                 first_line: 1,
             } if self.fast => match whole::load(input) {
                 Loaded::Json { name, layout, json } => {
-                    self.whole(name, layout, json, &mut buf, &mut out);
+                    self.whole(name, layout, json, buf, out);
                 }
                 Loaded::Stream(input) => {
-                    self.exact(Decoder::new(input, self.record_limit), &mut buf, &mut out);
+                    self.exact(Decoder::new(input, self.record_limit), buf, out);
                 }
             },
             Unit::Stream { input, first_line } => {
                 let d = Decoder::new(input, self.record_limit).continuing_at(first_line);
-                self.exact(d, &mut buf, &mut out);
+                self.exact(d, buf, out);
             }
             Unit::Slice {
                 name,
@@ -138,10 +151,9 @@ impl Matcher {
                 first_line,
             } => {
                 let d = Decoder::lines_slice(name, bytes.into_vec(), first_line, self.record_limit);
-                self.exact(d, &mut buf, &mut out);
+                self.exact(d, buf, out);
             }
         }
-        out.finish();
     }
 
     /// Every item of an exact decoder; false if the receiver went away.
@@ -344,6 +356,7 @@ impl Matcher {
             reader: Box::new(Cursor::new(json)),
             layout,
             complete: true,
+            file: None,
         };
         self.exact(Decoder::new(input, self.record_limit), buf, out);
     }

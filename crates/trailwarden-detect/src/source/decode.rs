@@ -358,6 +358,7 @@ pub fn decode_all(name: &str, bytes: Vec<u8>, layout: super::Layout, limit: usiz
         reader: Box::new(std::io::Cursor::new(bytes)) as Box<dyn Read + Send>,
         layout,
         complete: true,
+        file: None,
     };
     Decoder::new(input, limit).collect()
 }

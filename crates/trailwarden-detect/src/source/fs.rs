@@ -81,11 +81,18 @@ impl FsSource {
             File::open(path).map_err(|e| Self::problem(path, format!("cannot open: {e}")))?;
         // A FIFO or a device may be a live stream: decode it as it comes.
         let complete = file.metadata().is_ok_and(|m| m.is_file());
+        // A second handle for positioned reads (without one, the file is read as a stream).
+        let positioned = if complete {
+            file.try_clone().ok()
+        } else {
+            None
+        };
         Ok(Input {
             name: Arc::from(path.display().to_string()),
             reader: Box::new(file),
             layout: layout_for(path),
             complete,
+            file: positioned,
         })
     }
 }
@@ -100,6 +107,7 @@ impl Source for FsSource {
                         reader: Box::new(io::stdin()),
                         layout: Layout::Auto,
                         complete: false,
+                        file: None,
                     }))
                 }
                 Entry::Named(path) | Entry::Found(path) if path.is_dir() => {

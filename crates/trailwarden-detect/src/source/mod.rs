@@ -49,6 +49,11 @@ pub struct Input {
     /// read whole before decoding (`source::whole`). False for stdin and pipes, whose records are
     /// decoded as they arrive.
     pub complete: bool,
+    /// The regular file `reader` reads, when it is one (a handle of its own, for positioned
+    /// reads). An uncompressed NDJSON file is then cut into slices by offset, and each worker
+    /// reads its own slice, so reading is spread over the cores like matching
+    /// ([`crate::pipeline`]). The file is read up to the size it had when opened.
+    pub file: Option<std::fs::File>,
 }
 
 /// A producer of inputs. Implementations own transport concerns only (listing, fetching,
@@ -186,6 +191,7 @@ mod tests {
                 reader: Box::new(std::io::empty()),
                 layout: Layout::Auto,
                 complete: true,
+                file: None,
             }))
         }
         fn finished(&mut self, name: &str, _clean: bool) {

@@ -244,6 +244,7 @@ async fn fetch(s3: &aws_sdk_s3::Client, bucket: &str, key: String) -> Result<Inp
         reader: Box::new(Cursor::new(body)),
         layout: Layout::Auto,
         complete: true,
+        file: None,
     })
 }
 

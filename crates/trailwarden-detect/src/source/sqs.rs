@@ -386,6 +386,7 @@ async fn receive_loop(
                                         reader: Box::new(Cursor::new(bytes)),
                                         layout: Layout::Auto,
                                         complete: true,
+                                        file: None,
                                     }),
                                     Work::Object { bucket, key } => {
                                         fetch(&s3, &bucket, &key, &id).await
@@ -442,6 +443,7 @@ async fn fetch(
             reader: Box::new(Cursor::new(bytes)),
             layout: Layout::Auto,
             complete: true,
+            file: None,
         }),
         Err(why) => Err(problem(
             &name,

@@ -142,6 +142,7 @@ mod tests {
             reader: Box::new(io::Cursor::new(bytes)),
             layout: super::super::Layout::Auto,
             complete: true,
+            file: None,
         }
     }
 
@@ -227,6 +228,7 @@ mod tests {
             reader: Box::new(Broken(false)),
             layout: super::super::Layout::Auto,
             complete: true,
+            file: None,
         });
         let Loaded::Stream(mut input) = loaded else {
             panic!("loaded a broken input")
