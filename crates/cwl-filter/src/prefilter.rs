@@ -283,12 +283,17 @@ impl Prefilter {
     /// False only when no pattern can match `message`: the anchor search (escapes included).
     /// Whenever it is true, every pattern is a candidate.
     pub fn may_match(&self, message: &[u8]) -> bool {
-        if self.len == 0 {
-            return false;
+        match self.search() {
+            Search::Always(answer) => answer,
+            Search::Anchors(first) => first.occurs(message),
         }
+    }
+
+    fn search(&self) -> Search<'_> {
         match &self.first {
-            Some(first) if !self.unconstrained => first.occurs(message),
-            _ => true,
+            _ if self.len == 0 => Search::Always(false),
+            Some(first) if !self.unconstrained => Search::Anchors(first),
+            _ => Search::Always(true),
         }
     }
 
@@ -304,6 +309,15 @@ impl Prefilter {
     }
 }
 
+/// How a [`Prefilter`] answers.
+enum Search<'a> {
+    /// The same for every message: false for an empty set; true when some pattern has no
+    /// requirement, or no searcher could be built.
+    Always(bool),
+    /// Whether an anchor (or an escape that may spell one) occurs.
+    Anchors(&'a First),
+}
+
 /// See [`Prefilter::screen`]. It keeps the next anchor at or after the message last asked
 /// about, and searches again only once a message starts past it.
 #[derive(Debug)]
@@ -317,15 +331,12 @@ pub struct Screen<'a> {
 
 impl Screen<'_> {
     /// `may_match(&bytes[start..end])`, give or take: true whenever that is true (an anchor that
-    /// lies in the message starts in it), and also when one starts in it but runs past its end. Messages must be asked about in order: `start` never goes back.
+    /// lies in the message starts in it), and also when one starts in it but runs past its end.
+    /// Messages must be asked about in order: `start` never goes back.
     pub fn may_match(&mut self, start: usize, end: usize) -> bool {
-        let pf = self.prefilter;
-        if pf.len == 0 {
-            return false;
-        }
-        let first = match &pf.first {
-            Some(first) if !pf.unconstrained => first,
-            _ => return true,
+        let first = match self.prefilter.search() {
+            Search::Always(answer) => return answer,
+            Search::Anchors(first) => first,
         };
         if !self.anchor_known || self.anchor < start {
             let rest = self.bytes.get(start..).unwrap_or_default();

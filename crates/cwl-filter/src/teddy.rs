@@ -6,13 +6,13 @@
 //! has AVX-512 BW.
 //!
 //! The algorithm is Teddy's (Hyperscan's literal matcher). Literals are sorted and cut into 16
-//! buckets. For each of the first four bytes of a literal (the fingerprint), two 16-entry tables map the
-//! byte's low and high nibble to the set of buckets (one bit each) that accept that byte there. A
-//! 64-byte window is looked up at offsets 0..4 with byte shuffles; the AND of all lookups has bit
-//! `b` at position `p` when the four bytes from `p` are accepted by bucket `b` — a necessary
-//! condition for a literal of bucket `b` to start at `p`, which is then checked byte for byte. A
-//! literal shorter than the fingerprint accepts any byte past its end. So no occurrence is ever
-//! missed: the tables only over-approximate, and every candidate is verified.
+//! buckets. For each of the first four bytes of a literal (the fingerprint), two 16-entry tables
+//! map the byte's low and high nibble to the set of buckets (one bit each) that accept that byte
+//! there. A 64-byte window is looked up at offsets 0..4 with byte shuffles; the AND of all lookups
+//! has bit `b` at position `p` when the four bytes from `p` are accepted by bucket `b` — a
+//! necessary condition for a literal of bucket `b` to start at `p`, which is then checked byte for
+//! byte. A literal shorter than the fingerprint accepts any byte past its end. So no occurrence is
+//! ever missed: the tables only over-approximate, and every candidate is verified.
 
 /// Fingerprint length: bytes of each literal looked up per position.
 const FINGERPRINT: usize = 4;

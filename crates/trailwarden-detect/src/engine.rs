@@ -17,8 +17,9 @@
 //! line that holds none of the rules' literals is not even read ([`Detector::with_skim`]). Every
 //! other record is still validated and its `eventID` and `eventTime` read, without a `Value`, by
 //! the SIMD scanner ([`crate::source::fast`], serde where it is unsure: [`crate::source::head`]),
-//! so malformed input is still reported and the time window still sees every record read. How a unit's bytes get there — NDJSON lines in place, whole `.json.gz` objects inflated
-//! and split in memory, the exact decoder for the rest — is in `engine/units.rs`.
+//! so malformed input is still reported and the time window still sees every record read. How a
+//! unit's bytes get there — NDJSON lines in place, whole `.json.gz` objects inflated and split in
+//! memory, the exact decoder for the rest — is in `engine/units.rs`.
 //! [`Detector::with_fast_path`] turns all this off (every record parsed by the exact decoder, each
 //! rule evaluated on the `Value`); both give the same alerts, stats and problems.
 //!
@@ -175,9 +176,10 @@ impl Detector {
     /// rule needs ([`PatternSet::may_match`]) cannot raise an alert, whatever else it holds; it
     /// is counted in [`Stats::skimmed`] and not read further. Only a line that follows a line
     /// read as a good record is skimmed: the first line of each slice, and every line after a
-    /// problem, are read, so an input that is not CloudTrail is still reported line by line. So its JSON is not checked (a
-    /// malformation inside it is not reported), and its `eventID` and `eventTime` are not read
-    /// (it is not in [`Stats::records`] nor [`Stats::outside`]). Alerts are the same either way.
+    /// problem, are read, so an input that is not CloudTrail is still reported line by line. A
+    /// skimmed line's JSON is not checked (a malformation inside it is not reported), and its
+    /// `eventID` and `eventTime` are not read (it is not in [`Stats::records`] nor
+    /// [`Stats::outside`]). Alerts are the same either way.
     /// Off, every line is read as a record: exact record counts, every malformed line reported.
     pub fn with_skim(mut self, on: bool) -> Detector {
         self.matcher.skim = on;
